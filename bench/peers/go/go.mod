@@ -1,0 +1,3 @@
+module touchstone/benchpeers
+
+go 1.19

@@ -1,0 +1,50 @@
+// runtime/trace.cc — see trace.h.
+#include "runtime/trace.h"
+
+#include "runtime/gogo.h"
+#include "runtime/runtime2.h"
+
+namespace touchstone::runtime {
+
+namespace trace {
+TraceListener* listener = nullptr;
+
+void emit_slow(const Event& ev) {
+  if (listener == nullptr) return;
+  // Fill in the acting M and its P where the call site did not name them.
+  Event e = ev;
+  if (M* mp = getm()) {
+    if (e.m < 0) e.m = mp->id;
+    if (e.p < 0 && mp->p != nullptr) e.p = mp->p->id;
+  }
+  listener->event(e);
+}
+}  // namespace trace
+
+const char* evkind_name(EvKind k) {
+  switch (k) {
+    case EvKind::GStatus: return "GStatus";
+    case EvKind::RunqPut: return "RunqPut";
+    case EvKind::RunqGet: return "RunqGet";
+    case EvKind::RunqSteal: return "RunqSteal";
+    case EvKind::RunqPutSlow: return "RunqPutSlow";
+    case EvKind::GlobrunqPut: return "GlobrunqPut";
+    case EvKind::GlobrunqGet: return "GlobrunqGet";
+    case EvKind::PStatus: return "PStatus";
+    case EvKind::MSpinning: return "MSpinning";
+    case EvKind::Park: return "Park";
+    case EvKind::Ready: return "Ready";
+    case EvKind::SyscallEnter: return "SyscallEnter";
+    case EvKind::SyscallExit: return "SyscallExit";
+    case EvKind::Retake: return "Retake";
+    case EvKind::PreemptRequest: return "PreemptRequest";
+    case EvKind::StwBegin: return "StwBegin";
+    case EvKind::StwEnd: return "StwEnd";
+    case EvKind::Procs: return "Procs";
+    case EvKind::GoCreate: return "GoCreate";
+    case EvKind::GoEnd: return "GoEnd";
+  }
+  return "?";
+}
+
+}  // namespace touchstone::runtime
