@@ -242,19 +242,20 @@ void gfput(P* pp, G* gp) {
       pp->gfreecnt--;
       g->schedlink = sched.gfree;
       sched.gfree = g;
-      sched.gfreecnt++;
+      sched.gfreecnt.store(sched.gfreecnt.load(platform::relaxed) + 1, platform::relaxed);
     }
     sched.lock.unlock();
   }
 }
 
 G* gfget(P* pp) {
-  if (pp->gfree == nullptr && sched.gfree != nullptr) {
+  // The global count is read without the lock as a hint (Go reads sched.gFree racily).
+  if (pp->gfree == nullptr && sched.gfreecnt.load(platform::relaxed) > 0) {
     sched.lock.lock();
     while (pp->gfreecnt < 32 && sched.gfree != nullptr) {
       G* g = sched.gfree;
       sched.gfree = g->schedlink;
-      sched.gfreecnt--;
+      sched.gfreecnt.store(sched.gfreecnt.load(platform::relaxed) - 1, platform::relaxed);
       g->schedlink = pp->gfree;
       pp->gfree = g;
       pp->gfreecnt++;
@@ -537,7 +538,9 @@ top:
 
 void execute(M* mp, G* gp, bool inheritTime) {
   P* pp = mp->p;
-  mp->curg.store(gp, platform::relaxed);  // sysmon reads it (preemptone)
+  // release: pairs with preemptone's acquire load; sysmon then writes gp->preempt, so gp's
+  // initialisation must be visible to it.
+  mp->curg.store(gp, platform::release);
   gp->m = mp;
   casgstatus(gp, Grunnable, Grunning);
   gp->preempt.store(false, platform::relaxed);
@@ -641,7 +644,9 @@ void acquirep(P* pp) {
            pstatus_name(pp->status.load(platform::relaxed)) + ")");
   }
   mp->p = pp;
-  pp->m.store(mp, platform::relaxed);
+  // release: pairs with preemptone's acquire load (sysmon), which then reads mp->curg; the M
+  // object's initialisation must be visible to it.
+  pp->m.store(mp, platform::release);
   setpstatus(pp, Prunning);
 }
 
@@ -897,9 +902,9 @@ void exitsyscall() {
 // ---- preemption ---------------------------------------------------------------------------
 
 void preemptone(P* pp, std::uint32_t why) {
-  M* mp = pp->m.load(platform::relaxed);
+  M* mp = pp->m.load(platform::acquire);  // pairs with acquirep's release store
   if (mp == nullptr) return;
-  G* gp = mp->curg.load(platform::relaxed);
+  G* gp = mp->curg.load(platform::acquire);  // pairs with execute's release store
   if (gp == nullptr) return;
   // relaxed: a request, not a hand-off. A stale target (gp already switched out) costs at
   // most one extra yield; a lost request is retried (stopTheWorld re-preempts every 100µs,
@@ -995,7 +1000,7 @@ void pdestroy(P* pp) {  // sched.lock held, world stopped
     pp->gfreecnt--;
     g->schedlink = sched.gfree;
     sched.gfree = g;
-    sched.gfreecnt++;
+    sched.gfreecnt.store(sched.gfreecnt.load(platform::relaxed) + 1, platform::relaxed);
   }
   stackcache_clear(pp);
   setpstatus(pp, Pdead);

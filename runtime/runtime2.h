@@ -214,9 +214,10 @@ struct Sched {
   G* runqtail_ = nullptr;
   Atomic<std::int32_t> runqsize{0};
 
-  // Dead Gs beyond what a P caches. sched.lock.
+  // Dead Gs beyond what a P caches. sched.lock; gfreecnt is also read without it as a hint
+  // (relaxed), like runqsize.
   G* gfree = nullptr;
-  std::int32_t gfreecnt = 0;
+  Atomic<std::int32_t> gfreecnt{0};
 
   // Stop-the-world. gcwaiting is read without the lock by every M at its scheduling points.
   Atomic<bool> gcwaiting{false};

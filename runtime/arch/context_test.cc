@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <thread>
+#include <type_traits>
 
 namespace touchstone::arch {
 namespace {
@@ -499,8 +500,8 @@ constexpr std::uint64_t kJunkFpcr[2] = {0x1u << 22 | 1u << 25, 0x2u << 22 | 1u <
 
 CalleeSaved make_state(std::uint64_t side, std::uint64_t round) {
   CalleeSaved s{};
-  for (int i = 0; i < 11; ++i) s.x[i] = pattern(side, round, 19 + i);
-  for (int i = 0; i < 8; ++i) s.d[i] = pattern(side, round, 0x80 + 8 + i);
+  for (unsigned i = 0; i < 11; ++i) s.x[i] = pattern(side, round, 19 + i);
+  for (unsigned i = 0; i < 8; ++i) s.d[i] = pattern(side, round, 0x80 + 8 + i);
   s.fpcr = (side == kMainSide ? kMainFpcr : kJunkFpcr)[round % 2];
   return s;
 }
@@ -522,8 +523,8 @@ constexpr std::uint64_t kJunkFcsr[2] = {3u << 5 | 0x10, 2u << 5 | 0x08};
 
 CalleeSaved make_state(std::uint64_t side, std::uint64_t round) {
   CalleeSaved s{};
-  for (int i = 0; i < 12; ++i) s.s[i] = pattern(side, round, i);
-  for (int i = 0; i < 12; ++i) s.fs[i] = pattern(side, round, 0x80 + i);
+  for (unsigned i = 0; i < 12; ++i) s.s[i] = pattern(side, round, i);
+  for (unsigned i = 0; i < 12; ++i) s.fs[i] = pattern(side, round, 0x80 + i);
   s.fcsr = (side == kMainSide ? kMainFcsr : kJunkFcsr)[round % 2];
   return s;
 }
@@ -545,7 +546,7 @@ struct ClobberContext {
   Gobuf self;
   CalleeSaved junk{};
   bool use_gogo = false;
-  int resumed = 0;
+  std::uint64_t resumed = 0;
 };
 
 // Loops forever: each time it is resumed it loads c->junk into every
@@ -561,11 +562,11 @@ void clobbering_goroutine(void* arg) {
 // main --switch--> clobbering goroutine --switch or gogo--> main: every
 // callee-saved register of main must come back exactly.
 void run_register_preservation(bool use_gogo) {
-  constexpr int kRounds = 64;
+  constexpr std::uint64_t kRounds = 64;
   Stack stack;
   ClobberContext c;
   c.use_gogo = use_gogo;
-  for (int round = 0; round < kRounds; ++round) {
+  for (std::uint64_t round = 0; round < kRounds; ++round) {
     SCOPED_TRACE(testing::Message() << "round " << round);
     // gogo does not save the clobbering side, so it cannot be resumed: start
     // it afresh each round (the previous one's stack is simply reused).
@@ -595,7 +596,8 @@ constexpr std::uintptr_t kEntrySpMod16 = 8;
 constexpr std::uintptr_t kEntrySpMod16 = 0;
 #endif
 
-struct AlignmentProbe : EntryProbe {
+struct AlignmentProbe {
+  EntryProbe entry;  // first: the entry shim sees &probe as an EntryProbe*
   Gobuf main;
   Gobuf self;
   std::uintptr_t frame_address = 0;
@@ -604,6 +606,7 @@ struct AlignmentProbe : EntryProbe {
   int misaligned_locals = 0;
   int rounds = 0;
 };
+static_assert(std::is_standard_layout_v<AlignmentProbe> && offsetof(AlignmentProbe, entry) == 0);
 
 [[gnu::noinline]] bool aligned_local_is_aligned() {
   alignas(16) volatile unsigned char local[16] = {};
@@ -625,20 +628,21 @@ void alignment_body(void* arg) {
 
 TEST(Gostartcall, StackIsAlignedAtEntryAndAfterSwitches) {
   // gostartcall must round any stack_hi down to the ABI alignment itself.
-  for (std::uintptr_t misalign : {0, 1, 4, 8, 12, 15}) {
+  for (std::uintptr_t misalign : {0u, 1u, 4u, 8u, 12u, 15u}) {
     SCOPED_TRACE(testing::Message() << "stack_hi - " << misalign);
     Stack stack;
     AlignmentProbe p;
-    p.body = alignment_body;
-    p.bail_out = &p.main;
+    p.entry.body = alignment_body;
+    p.entry.bail_out = &p.main;
     gostartcall(&p.self, static_cast<unsigned char*>(stack.hi()) - misalign,
                 ts_test_record_entry_sp, &p);
 
     // First entry. On a misaligned entry sp the probe bails straight back and
     // the context is gone, so nothing more can be checked.
     touchstone_gogo_switch(&p.main, &p.self);
-    EXPECT_TRUE(stack.holds_sp(p.entry_sp));
-    ASSERT_EQ(p.entry_sp % 16, kEntrySpMod16) << "sp at fn entry: 0x" << std::hex << p.entry_sp;
+    EXPECT_TRUE(stack.holds_sp(p.entry.entry_sp));
+    ASSERT_EQ(p.entry.entry_sp % 16, kEntrySpMod16)
+        << "sp at fn entry: 0x" << std::hex << p.entry.entry_sp;
 
     // More rounds: every call made on either side after a switch returned
     // must still see an aligned sp.
@@ -769,7 +773,7 @@ TEST(ContextSwitch, MigratesBetweenOSThreads) {
   // goroutine is started on thread 0 and then hops thread on every resume.
   std::atomic<std::uint64_t> turn{0};
   auto host = [&](int k) {
-    for (std::uint64_t r = k; r < Migration::kRounds; r += 2) {
+    for (auto r = static_cast<std::uint64_t>(k); r < Migration::kRounds; r += 2) {
       for (auto t = turn.load(std::memory_order_acquire); t != r;
            t = turn.load(std::memory_order_acquire)) {
         turn.wait(t, std::memory_order_acquire);
