@@ -114,7 +114,6 @@ TEST(Chan, ExactlyOnceDeliveryUnderContention) {
 }
 
 TEST(ChanDeathTest, SendOnClosedChannelPanics) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(RunMain(1,
                   [] {
                     Chan<int> c(1);
@@ -125,7 +124,6 @@ TEST(ChanDeathTest, SendOnClosedChannelPanics) {
 }
 
 TEST(ChanDeathTest, BlockedSenderPanicsWhenClosed) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(RunMain(1,
                   [] {
                     Chan<int> c;
@@ -139,7 +137,6 @@ TEST(ChanDeathTest, BlockedSenderPanicsWhenClosed) {
 }
 
 TEST(ChanDeathTest, CloseOfClosedChannelPanics) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(RunMain(1,
                   [] {
                     Chan<int> c;

@@ -204,7 +204,6 @@ TEST(Proc, TraceHistoryIsConsistent) {
 }
 
 TEST(ProcDeathTest, AllGoroutinesAsleepIsADeadlock) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(RunMain(2,
                   [] {
                     Chan<int> c;
@@ -215,7 +214,6 @@ TEST(ProcDeathTest, AllGoroutinesAsleepIsADeadlock) {
 }
 
 TEST(ProcDeathTest, WaitGroupDeadlock) {
-  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(RunMain(1,
                   [] {
                     WaitGroup wg;
