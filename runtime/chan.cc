@@ -22,6 +22,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "runtime/gogo.h"
 #include "runtime/gstatus.h"
@@ -73,6 +74,9 @@ struct WaitQ {
 }  // namespace
 
 struct hchan {
+  // Handles sharing the channel (relaxed increments; the final decrement is acq_rel so the
+  // freeing thread sees every other handle's last use).
+  Atomic<std::int64_t> refs{1};
   std::size_t qcount = 0;    // total data in the queue
   std::size_t dataqsiz = 0;  // size of the circular queue
   char* buf = nullptr;       // dataqsiz elements
@@ -90,16 +94,24 @@ struct hchan {
 hchan* makechan(std::size_t elemsize, std::size_t size) {
   if (elemsize > 64 * 1024) chanpanic("makechan: invalid channel element type");
   if (size > (std::size_t(1) << 40) / (elemsize == 0 ? 1 : elemsize)) chanpanic("makechan: size out of range");
-  hchan* c = new hchan();
+  // The buffer follows the header in the same allocation, aligned for any element.
+  constexpr std::size_t kHeader = (sizeof(hchan) + alignof(std::max_align_t) - 1) / alignof(std::max_align_t) *
+                                  alignof(std::max_align_t);
+  void* mem = std::calloc(1, kHeader + size * elemsize);
+  if (mem == nullptr) chanpanic("makechan: out of memory");
+  hchan* c = new (mem) hchan();
   c->elemsize = elemsize;
   c->dataqsiz = size;
-  if (size > 0 && elemsize > 0) c->buf = static_cast<char*>(std::calloc(size, elemsize));
+  if (size > 0 && elemsize > 0) c->buf = static_cast<char*>(mem) + kHeader;
   return c;
 }
 
-void freechan(hchan* c) {
-  std::free(c->buf);
-  delete c;
+void chanref(hchan* c) { c->refs.fetch_add(1, platform::relaxed); }
+
+void chanunref(hchan* c) {
+  if (c->refs.fetch_sub(1, platform::acq_rel) != 1) return;
+  c->~hchan();
+  std::free(c);
 }
 
 namespace {

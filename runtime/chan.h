@@ -11,8 +11,12 @@ namespace touchstone::runtime {
 
 struct hchan;
 
+// One allocation holds the channel and its buffer (Go's makechan). The channel starts with one
+// reference; chanref/chanunref count the handles that share it (touchstone::Chan<T> copies)
+// and the last chanunref frees it.
 hchan* makechan(std::size_t elemsize, std::size_t size);
-void freechan(hchan* c);  // no goroutine may be blocked on it
+void chanref(hchan* c);
+void chanunref(hchan* c);
 // Blocks until the value at ep is delivered. Sending on a closed channel is fatal.
 void chansend(hchan* c, const void* ep);
 // Blocks until a value arrives (copied to ep, returns true) or the channel is closed and empty

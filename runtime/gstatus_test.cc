@@ -69,3 +69,40 @@ TEST(GStatusDeathTest, WrongIncomingStatusIsFatal) {
 
 }  // namespace
 }  // namespace touchstone::runtime
+
+#include <fstream>
+#include <regex>
+#include <set>
+#include <tuple>
+
+namespace touchstone::runtime {
+namespace {
+
+const char* actor_name(GActor a) {
+  switch (a) {
+    case GActor::Creator: return "Creator";
+    case GActor::Owner: return "Owner";
+    case GActor::Executor: return "Executor";
+    case GActor::Readier: return "Readier";
+  }
+  return "?";
+}
+
+// docs/spec/g-status.md must list exactly the code's table (rule: docs stay true).
+TEST(GStatus, SpecTableMatchesCode) {
+  std::ifstream in(TOUCHSTONE_SOURCE_DIR "/docs/spec/g-status.md");
+  ASSERT_TRUE(in) << "cannot read docs/spec/g-status.md";
+  const std::regex row(R"(^\| (G\w+) \| (G\w+) \| (\w+) \| (.+) \|$)");
+  std::set<std::tuple<std::string, std::string, std::string, std::string>> doc, code;
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, row)) doc.insert({m[1], m[2], m[3], m[4]});
+  }
+  for (const auto& t : gtransitions()) {
+    code.insert({gstatus_name(t.from), gstatus_name(t.to), actor_name(t.actor), t.go_function});
+  }
+  EXPECT_EQ(doc, code);
+}
+
+}  // namespace
+}  // namespace touchstone::runtime

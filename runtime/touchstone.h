@@ -121,26 +121,35 @@ class Chan {
   static_assert(std::is_trivially_copyable_v<T>, "Chan<T> copies elements as bytes");
 
  public:
-  explicit Chan(std::size_t cap = 0)
-      : c_(runtime::makechan(sizeof(T), cap), &runtime::freechan) {}
-  void send(const T& v) const { runtime::chansend(c_.get(), &v); }
+  explicit Chan(std::size_t cap = 0) : c_(runtime::makechan(sizeof(T), cap)) {}
+  Chan(const Chan& o) noexcept : c_(o.c_) { runtime::chanref(c_); }
+  Chan(Chan&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+  Chan& operator=(Chan o) noexcept {
+    std::swap(c_, o.c_);
+    return *this;
+  }
+  ~Chan() {
+    if (c_ != nullptr) runtime::chanunref(c_);
+  }
+
+  void send(const T& v) const { runtime::chansend(c_, &v); }
   T recv() const {
     T v{};
-    runtime::chanrecv(c_.get(), &v);
+    runtime::chanrecv(c_, &v);
     return v;
   }
   // v, ok := <-c
   std::pair<T, bool> recv2() const {
     T v{};
-    const bool ok = runtime::chanrecv(c_.get(), &v);
+    const bool ok = runtime::chanrecv(c_, &v);
     return {v, ok};
   }
-  void close() const { runtime::closechan(c_.get()); }
-  std::size_t len() const { return runtime::chanlen(c_.get()); }
-  std::size_t cap() const { return runtime::chancap(c_.get()); }
+  void close() const { runtime::closechan(c_); }
+  std::size_t len() const { return runtime::chanlen(c_); }
+  std::size_t cap() const { return runtime::chancap(c_); }
 
  private:
-  std::shared_ptr<runtime::hchan> c_;
+  runtime::hchan* c_;  // counted reference (runtime::chanref/chanunref)
 };
 
 // sync.WaitGroup. Copies refer to the same group.

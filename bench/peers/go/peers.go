@@ -35,6 +35,7 @@ const (
 	ringSize  = 1000
 	fanoutN   = 27 // fib(27) == 196418
 	fanoutCut = 12 // n <= fanoutCut is computed sequentially
+	fanoutTrees = 20 // fib(27) trees per measurement (scaled)
 )
 
 var workloads = []string{"yield", "spawn", "pingpong", "ring", "fanout", "switch"}
@@ -194,14 +195,18 @@ func pfibGoroutines(n int) int {
 	return 1 + pfibGoroutines(n-1) + pfibGoroutines(n-2)
 }
 
-// benchFanout: GOMAXPROCS(NumCPU); parallel fib(n). Returns the elapsed time
-// and the result.
-func benchFanout(n int) (time.Duration, int) {
+// benchFanout: GOMAXPROCS(NumCPU); parallel fib(n), `trees` times in a row
+// (one tree is only ~2 ms: a single one is too noisy to compare). Returns the
+// elapsed time and the result of the last tree.
+func benchFanout(n, trees int) (time.Duration, int) {
 	runtime.GOMAXPROCS(runtime.NumCPU())
 	out := make(chan int, 1)
+	r := 0
 	start := time.Now()
-	go pfib(n, out)
-	r := <-out
+	for t := 0; t < trees; t++ {
+		go pfib(n, out)
+		r = <-out
+	}
 	return time.Since(start), r
 }
 
@@ -232,16 +237,17 @@ func run(name string, scale float64) {
 		// the timed run measures steady-state spawn/schedule rather than
 		// first-time stack allocation (which on gccgo is an mmap per
 		// goroutine and dominates otherwise).
-		if _, r := benchFanout(fanoutN); r != 196418 {
+		trees := scaled(fanoutTrees, scale)
+		if _, r := benchFanout(fanoutN, 1); r != 196418 {
 			fmt.Fprintf(os.Stderr, "peers: fanout warm-up: pfib(%d) = %d, want 196418\n", fanoutN, r)
 			os.Exit(1)
 		}
-		elapsed, r := benchFanout(fanoutN)
+		elapsed, r := benchFanout(fanoutN, trees)
 		if r != 196418 {
 			fmt.Fprintf(os.Stderr, "peers: fanout: pfib(%d) = %d, want 196418\n", fanoutN, r)
 			os.Exit(1)
 		}
-		report(name, "ns/goroutine", elapsed, pfibGoroutines(fanoutN))
+		report(name, "ns/goroutine", elapsed, trees*pfibGoroutines(fanoutN))
 	case "switch":
 		// Go has no raw context switch; the Boost.Context peer covers it.
 	}
