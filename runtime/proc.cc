@@ -629,7 +629,7 @@ void RandomOrder::reset(std::uint32_t n) {
 // ---- P ownership ------------------------------------------------------------------------------
 
 void setpstatus(P* pp, std::uint32_t to) {
-  const std::uint32_t from = pp->status.load(platform::relaxed);
+  [[maybe_unused]] const std::uint32_t from = pp->status.load(platform::relaxed);
   // release: a thread that acquires the status (a CAS in exitsyscall, retake, stopTheWorld)
   // sees what the owner did before changing it.
   pp->status.store(to, platform::release);
@@ -841,7 +841,7 @@ void entersyscall() {
   // stopTheWorldWithSema (seq_cst store of gcwaiting, then a CAS of each P's status). Either
   // the stopper sees Psyscall and takes the P, or we see gcwaiting and give the P to it.
   // The release half also publishes our writes to whoever takes the P by CAS.
-  const std::uint32_t from = pp->status.load(platform::relaxed);
+  [[maybe_unused]] const std::uint32_t from = pp->status.load(platform::relaxed);
   pp->status.store(Psyscall, platform::seq_cst);
   TS_TRACE(EvKind::PStatus, pp->id, mp->id, 0, from, Psyscall);
   if (sched.gcwaiting.load(platform::seq_cst)) {

@@ -64,12 +64,20 @@ extern TraceListener* listener;
 [[gnu::noinline]] void emit_slow(const Event& ev);
 
 // Emit an event if someone listens. Arguments are evaluated only when a listener is set.
+// TOUCHSTONE_NO_TRACE_HOOKS (CMake -DTOUCHSTONE_TRACE_HOOKS=OFF) compiles the sites out; it
+// exists only to measure what the idle hooks cost (docs/PERFORMANCE.md).
+#if defined(TOUCHSTONE_NO_TRACE_HOOKS)
+#define TS_TRACE(...) \
+  do {                \
+  } while (0)
+#else
 #define TS_TRACE(...)                                                     \
   do {                                                                    \
     if (::touchstone::runtime::trace::on()) {                             \
       ::touchstone::runtime::trace::emit_slow(::touchstone::runtime::Event{__VA_ARGS__}); \
     }                                                                     \
   } while (0)
+#endif
 }  // namespace trace
 
 }  // namespace touchstone::runtime
