@@ -34,8 +34,10 @@ void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 namespace touchstone::runtime {
 
 namespace {
-thread_local M* tls_m = nullptr;
-thread_local G* tls_g = nullptr;
+// The current M and G live in the platform's per-thread slots: a real thread_local natively,
+// the simulated thread's slots in the sim (where every M shares one OS thread).
+inline M*& tls_m() { return reinterpret_cast<M*&>(platform::tls().m); }
+inline G*& tls_g() { return reinterpret_cast<G*&>(platform::tls().g); }
 
 // Bounds of the stack `gp` runs on, for ASan.
 [[maybe_unused]] void stack_bounds(G* gp, const void** bottom, std::size_t* size) {
@@ -53,21 +55,21 @@ G* getg() {
   // The empty asm with a memory clobber keeps the compiler from treating this accessor as
   // pure and merging calls across a switch (see the file comment in gogo.h).
   asm volatile("" ::: "memory");
-  return tls_g;
+  return tls_g();
 }
 
 M* getm() {
   asm volatile("" ::: "memory");
-  return tls_m;
+  return tls_m();
 }
 
 void setm(M* mp, G* g0) {
-  tls_m = mp;
-  tls_g = g0;
+  tls_m() = mp;
+  tls_g() = g0;
 }
 
 void gogo_switch(G* from, G* to) {
-  tls_g = to;
+  tls_g() = to;
 #if defined(TS_ASAN)
   const void* bottom;
   std::size_t size;

@@ -29,6 +29,19 @@ class Thread {
 // Bounds of the calling OS thread's own stack (the g0 stack of an M).
 void current_thread_stack(void** lo, std::size_t* size);
 
+// ---- per-thread slots -----------------------------------------------------------------------
+
+// The runtime's current M and G (runtime/gogo.cc). Natively a thread_local; call it afresh after
+// anything that may switch goroutines (never cache the reference: see runtime/gogo.h).
+struct ThreadSlots {
+  void* m = nullptr;
+  void* g = nullptr;
+};
+inline ThreadSlots& tls() {
+  static thread_local ThreadSlots slots;
+  return slots;
+}
+
 // ---- futex-style sleep and wake ------------------------------------------------------------
 
 // Sleeps while *addr == val, for at most ns nanoseconds (ns < 0: no limit). May wake
