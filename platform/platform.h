@@ -10,9 +10,9 @@
 //
 //   native/   real OS threads, std::atomic, futex(2), clock_gettime, mmap. Zero overhead: every
 //             wrapper is an always-inline forwarding function (docs/PERFORMANCE.md measures it).
-//   sim/      (simulation-platform issue) Ms as fibers on one OS thread, every operation a
-//             scheduling point, memory models, virtual time. It must provide exactly the names
-//             declared by native/.
+//   sim/      Ms as fibers on one OS thread, every operation a scheduling point whose
+//             outcome a Strategy decides, virtual time, structured failures (world.h). It
+//             provides exactly the names declared by native/.
 //
 // Rejected alternative: a virtual interface selected at run time. It would put an indirect
 // call on every atomic in the scheduler's fast paths, and the sim needs to intercept plain
@@ -21,7 +21,8 @@
 #pragma once
 
 #if defined(TOUCHSTONE_PLATFORM_SIM)
-#error "the sim platform is built by the simulation-platform issue"
+#include "platform/sim/atomic.h"
+#include "platform/sim/os.h"
 #else
 #include "platform/native/atomic.h"
 #include "platform/native/os.h"

@@ -10,10 +10,12 @@ namespace touchstone {
 
 namespace {
 bool g_running = false;  // one Runtime at a time (host thread only)
+}  // namespace
 
-// Frees everything the finished runtime allocated. Every M has been joined.
-void runtime_free() {
-  using namespace runtime;
+namespace runtime {
+// Frees everything the finished runtime allocated. Every M has been joined (or, after a failed
+// simulated run, abandoned: no thread will run again).
+void runtime_free_all() {
   for (G* gp = allgs; gp != nullptr;) {
     G* next = gp->alllink;
     if (gp->closure_destroy != nullptr && readgstatus(gp) != Gdead) gp->closure_destroy(gp->closure);
@@ -41,6 +43,18 @@ void runtime_free() {
   trace::listener = nullptr;
 }
 
+// After a failed simulated run: forget the abandoned run and free what it allocated.
+void runtime_abandon() {
+  proc_reset_globals();
+  stack_reset_globals();
+  sysmon_reset_globals();
+  runtime_free_all();
+  g_running = false;
+}
+}  // namespace runtime
+
+namespace {
+
 struct MainFn {
   std::function<void()>* fn;
   void operator()() const {
@@ -65,9 +79,10 @@ void Runtime::run(std::function<void()> main) {
   using namespace runtime;
   if (g_running) platform::fatal("fatal error: ", "touchstone::Runtime::run: a runtime is already running");
   g_running = true;
-  // Reset the global scheduler state (a previous Runtime may have run).
-  sched.~Sched();
-  new (&sched) Sched();
+  // Reset every global of the scheduler (a previous Runtime may have run).
+  proc_reset_globals();
+  stack_reset_globals();
+  sysmon_reset_globals();
   settings = RuntimeSettings{cfg_.stack_size, cfg_.sysmon, cfg_.seed, cfg_.force_preempt_ns};
   if (settings.stack_size == 0) settings.stack_size = default_stack_size();
   trace::listener = cfg_.trace;  // before any thread starts: see trace.h
@@ -77,7 +92,7 @@ void Runtime::run(std::function<void()> main) {
                              &detail::Closure<MainFn>::destroy);
   runtime_start(cfg_.procs, maing);
   runtime_wait_and_shutdown();
-  runtime_free();
+  runtime_free_all();
   g_running = false;
 }
 

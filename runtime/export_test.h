@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -12,21 +13,66 @@
 #include "runtime/proc.h"
 #include "runtime/touchstone.h"
 #include "runtime/trace.h"
+#if defined(TOUCHSTONE_PLATFORM_SIM)
+#include <cstdio>
+#include <cstdlib>
+
+#include "runtime/sim_harness.h"
+#endif
 
 namespace touchstone::testing {
+
+// Test sizes scale with TOUCHSTONE_STRESS_SCALE (the sim and slow emulators use < 1).
+inline int Scale(int n) {
+  const char* s = std::getenv("TOUCHSTONE_STRESS_SCALE");
+  const double f = s != nullptr ? std::atof(s) : 1.0;
+  const int v = int(n * f);
+  return v < 1 ? 1 : v;
+}
+
+#if defined(TOUCHSTONE_PLATFORM_SIM)
+// The sim build of the scheduler tests: each RunMain is one simulated run under the strategy
+// and seed named by TOUCHSTONE_SIM_STRATEGY / TOUCHSTONE_SIM_SEED (ctest sets them). A failed
+// run prints its failure and decision-log size and ends the test process with status 2 — the
+// same observable behaviour as a native fatal error, so death tests hold on both platforms.
+inline void RunMain(Config cfg, std::function<void()> fn) {
+  const char* name = std::getenv("TOUCHSTONE_SIM_STRATEGY");
+  const char* seed = std::getenv("TOUCHSTONE_SIM_SEED");
+  auto strategy = strategy_from_name(name != nullptr ? name : "random", seed != nullptr ? std::strtoull(seed, nullptr, 10) : 1);
+  // Virtual time is work (sim::Config::step_ns per scheduling point), so sysmon's 10 ms
+  // preemption costs 50,000 points; 2 ms keeps the hostile tests (spawn chains starving a P,
+  // which Go also only breaks by preemption) within the step bound.
+  if (cfg.force_preempt_ns > 2'000'000) cfg.force_preempt_ns = 2'000'000;
+  sim::Config simcfg;
+  simcfg.max_steps = 20'000'000;
+  sim::Result r = simulate(simcfg, *strategy, [&] {
+    Runtime rt(cfg);
+    rt.run(fn);
+  });
+  if (std::getenv("TOUCHSTONE_SIM_VERBOSE") != nullptr) {
+    std::fprintf(stderr, "[sim %s: %s, %llu steps, %zu decisions, %d threads, %lld virtual ns]\n",
+                 strategy->describe().c_str(), r.ok() ? "ok" : sim::failure_name(r.failure),
+                 (unsigned long long)r.steps, r.log.size(), r.threads, (long long)r.vtime_ns);
+  }
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n[sim %s: %s after %llu steps, %zu decisions]\n", r.message.c_str(),
+                 strategy->describe().c_str(), sim::failure_name(r.failure), (unsigned long long)r.steps, r.log.size());
+    std::_Exit(2);
+  }
+}
+#else
+inline void RunMain(Config cfg, std::function<void()> fn) {
+  Runtime rt(cfg);
+  rt.run(std::move(fn));
+}
+#endif
 
 // Runs fn as the main goroutine of a fresh runtime with `procs` Ps.
 inline void RunMain(int procs, std::function<void()> fn, TraceListener* trace = nullptr) {
   Config cfg;
   cfg.procs = procs;
   cfg.trace = trace;
-  Runtime rt(cfg);
-  rt.run(std::move(fn));
-}
-
-inline void RunMain(Config cfg, std::function<void()> fn) {
-  Runtime rt(cfg);
-  rt.run(std::move(fn));
+  RunMain(cfg, std::move(fn));
 }
 
 // A standalone P and Gs for run-queue tests that do not start the scheduler.

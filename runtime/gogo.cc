@@ -116,6 +116,13 @@ void fiber_g0_init([[maybe_unused]] M* mp) {
 }
 
 void fiber_reset_stack([[maybe_unused]] G* gp) {
+#if defined(TS_TSAN)
+  // A new TSan fiber per goroutine: the old one's shadow call stack still holds the frames of
+  // the previous goroutine, which never returned (goexit switches away for good); reusing it
+  // thousands of times overflows that shadow stack.
+  if (gp->tsan_fiber != nullptr) __tsan_destroy_fiber(gp->tsan_fiber);
+  gp->tsan_fiber = __tsan_create_fiber(0);
+#endif
 #if defined(TS_ASAN)
   // A reused stack may carry the poisoned redzones of the frames of its previous goroutine,
   // which never returned (it switched away for good in goexit).

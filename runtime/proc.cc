@@ -76,6 +76,7 @@
 // Not done (yet): timers and netpoll (findRunnable has no time-based wakeups), async
 // (signal-based) preemption, locked Ms (LockOSThread), GC worker scheduling.
 #include <cstring>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -163,6 +164,9 @@ void newm(P* pp, bool spinning) {
   sched.allm = mp;
   sched.lock.unlock();
   mp->thread.start(mstart, mp);
+  sched.lock.lock();
+  mp->threadStarted = true;  // read by the host's join loop under sched.lock
+  sched.lock.unlock();
 }
 
 // mexit: the M leaves its scheduling loop (runtime shutdown only).
@@ -429,8 +433,9 @@ G* stealWork(M* mp, bool* newWork) {
       }
       P* p2 = allp[e.position()].load(platform::acquire);
       if (p2 == pp) continue;
-      // Skip idle Ps: their queues are empty (pidleput checks).
-      if (p2->status.load(platform::relaxed) == Pidle) continue;
+      // Go skips Ps on the idle list (idlepMask). We have no mask, and a P in Pidle may be in
+      // transit with work (procresize, handoffp), so every other P is tried; an empty queue
+      // costs two loads.
       if (G* gp = runqsteal(pp, p2, stealRunNextG)) return gp;
     }
   }
@@ -440,12 +445,14 @@ G* stealWork(M* mp, bool* newWork) {
 // Returns a runnable G, blocking (parking the M) if necessary; null if the M must exit.
 G* findRunnable(M* mp, bool* inheritTime) {
 top:
-  if (mp->exiting || sched.exiting.load(platform::relaxed)) return nullptr;
-  P* pp = mp->p;
-  if (sched.gcwaiting.load(platform::relaxed)) {
+  // A pending stop-the-world first, even when exiting: an M that left with its P would leave
+  // the stopper waiting for a P that never reaches Pgcstop.
+  if (mp->p != nullptr && sched.gcwaiting.load(platform::relaxed)) {
     gcstopm(mp);
     goto top;
   }
+  if (mp->exiting || sched.exiting.load(platform::relaxed)) return nullptr;
+  P* pp = mp->p;
   // Fairness: check the global queue once in a while.
   if (pp->schedtick.load(platform::relaxed) % 61 == 0 && sched.runqsize.load(platform::relaxed) > 0) {
     sched.lock.lock();
@@ -878,6 +885,7 @@ void exitsyscall() {
     TS_TRACE(EvKind::PStatus, oldp->id, mp->id, 0, Psyscall, Pidle);
     acquirep(oldp);
     casgstatus(gp, Gsyscall, Grunning);
+    oldp->syscalltick.store(oldp->syscalltick.load(platform::relaxed) + 1, platform::relaxed);
     TS_TRACE(EvKind::SyscallExit, oldp->id, mp->id, gp->goid, 1);
     return;
   }
@@ -934,8 +942,10 @@ void stopTheWorldWithSema() {
   // seq_cst: the Dekker pair with entersyscall (see there).
   sched.gcwaiting.store(true, platform::seq_cst);
   preemptall(2);
-  // Stop the current P.
+  // Stop the current P. The stopper itself must not act on the request it just posted to its
+  // own G (Go sets m.preemptoff): later re-preempts only target Prunning Ps.
   setpstatus(mypp, Pgcstop);
+  gp->preempt.store(false, platform::relaxed);
   sched.stopwait--;
   // Take every P in a syscall. acquire pairs with entersyscall's release store of Psyscall.
   const std::int32_t n = gomaxprocs.load(platform::relaxed);
@@ -1104,6 +1114,19 @@ std::int32_t newprocs = 0;
 
 }  // namespace
 
+void proc_reset_globals() {
+  sched.~Sched();
+  new (&sched) Sched();
+  new (&allglock) Mutex();
+  new (&allpLock) Mutex();
+  new (&worldsema_lock) Mutex();
+  worldsema_held = false;
+  worldsema_waiters = nullptr;
+  newprocs = 0;
+  nmidlelocked = 0;
+  allgs = nullptr;
+}
+
 void stopTheWorld(const char* /*reason*/) {
   worldsema_acquire();
   // Go marks the caller Gwaiting while it stops the world (so a GC could scan it) and back.
@@ -1179,10 +1202,18 @@ void runtime_wait_and_shutdown() {
   sched.maindone.sleep();
   // The main goroutine set sched.exiting. Wake every parked M (they see exiting and leave),
   // ask running Gs to reach a safe point, stop sysmon, and join every thread.
-  sched.lock.lock();
-  while (M* mp = mget()) mp->park.wakeup();  // nextp == null: exit
-  preemptall(2);
-  sched.lock.unlock();
+  // Until every M has left: wake the parked ones (nextp == null: exit) and ask the running Gs
+  // to reach a safe point. The request is repeated because it can be lost (a G switched in
+  // after it, or one that was in a syscall and won its P back on the fast path).
+  for (;;) {
+    sched.lock.lock();
+    while (M* mp = mget()) mp->park.wakeup();
+    const bool alive = sched.mnext - sched.nmfreed > 0;
+    sched.lock.unlock();
+    if (!alive) break;
+    preemptall(2);
+    platform::usleep(50);
+  }
   if (settings.sysmon) sysmon_stop();
   for (;;) {
     // Ms may still be created while others stop (startm refuses once exiting is set, but one
@@ -1190,13 +1221,14 @@ void runtime_wait_and_shutdown() {
     std::vector<M*> toJoin;
     sched.lock.lock();
     for (M* mp = sched.allm; mp != nullptr; mp = mp->alllink) {
-      if (mp->thread.joinable()) toJoin.push_back(mp);
+      if (mp->threadStarted && !mp->threadJoined) toJoin.push_back(mp);
     }
-    // Ms that parked after the wake-up pass above.
-    while (M* mp = mget()) mp->park.wakeup();
     sched.lock.unlock();
     if (toJoin.empty()) break;
-    for (M* mp : toJoin) mp->thread.join();
+    for (M* mp : toJoin) {
+      mp->thread.join();
+      mp->threadJoined = true;  // host only
+    }
   }
 }
 

@@ -97,6 +97,15 @@ void runtime_wait_and_shutdown();
 G* allocg_for_main(void (*construct)(void*, void*), void* src, void (*entry)(void*),
                    void (*destroy)(void*));
 
+// Re-initialise every global of the runtime (locks included) before a run. After a simulated
+// run that failed, the previous run's state is abandoned mid-flight: nothing may be assumed.
+void proc_reset_globals();
+void stack_reset_globals();
+void sysmon_reset_globals();
+// Frees every G, M and P of a finished or abandoned run (no locks taken: no thread runs).
+void runtime_free_all();
+void runtime_abandon();
+
 // ---- stacks (stack.cc) -----------------------------------------------------------------------
 Stack stackalloc(std::size_t n);
 void stackfree(Stack s);

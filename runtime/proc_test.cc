@@ -15,9 +15,14 @@ namespace {
 
 using testing::RunMain;
 
+// The identity of the OS thread (natively) or simulated thread (sim) running the caller.
 [[gnu::noinline]] unsigned long current_thread() {
   asm volatile("" ::: "memory");
+#if defined(TOUCHSTONE_PLATFORM_SIM)
+  return static_cast<unsigned long>(sim::current_thread());
+#else
   return static_cast<unsigned long>(pthread_self());
+#endif
 }
 
 TEST(Proc, MainRunsAndReturns) {

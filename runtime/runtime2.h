@@ -147,6 +147,8 @@ struct M {
   bool (*waitunlockf)(G*, void*) = nullptr;
   void* waitlock = nullptr;
   platform::Thread thread;
+  bool threadStarted = false;        // sched.lock: thread.start returned
+  bool threadJoined = false;         // the host thread only (shutdown)
   void* g0_stack_lo = nullptr;       // the OS thread stack (for sanitizer fiber bookkeeping)
   std::size_t g0_stack_size = 0;
 };

@@ -13,6 +13,7 @@
 // stackpool_release_all unmaps everything at shutdown.
 //
 // Fixed size for now: growth by copying comes with the stack-growth issue.
+#include <new>
 #include <vector>
 
 #include "runtime/gogo.h"
@@ -124,6 +125,8 @@ void stackcache_clear(P* pp) {
   }
   stackpool_lock.unlock();
 }
+
+void stack_reset_globals() { new (&stackpool_lock) Mutex(); }
 
 void stackpool_release_all() {
   stackpool_lock.lock();

@@ -12,12 +12,7 @@ namespace {
 
 using testing::RunMain;
 
-int scale(int n) {
-  const char* s = std::getenv("TOUCHSTONE_STRESS_SCALE");
-  const double f = s != nullptr ? std::atof(s) : 1.0;
-  const int v = int(n * f);
-  return v < 1 ? 1 : v;
-}
+int scale(int n) { return testing::Scale(n); }
 
 // A pipeline of stages connected by channels, several goroutines per stage.
 TEST(Stress, PipelineOfThousandsOfGoroutines) {

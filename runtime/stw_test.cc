@@ -73,14 +73,16 @@ TEST(Stw, ResizeUnderLoad) {
       wg.done();
     });
     go([&, wg] {  // syscalls during stop-the-world
-      while (!stop.load(std::memory_order_relaxed)) syscall([] { ::usleep(50); });
+      while (!stop.load(std::memory_order_relaxed)) syscall([] { platform::usleep(50); });
       wg.done();
     });
     WaitGroup resizers;
     resizers.add(2);
     for (int r = 0; r < 2; r++) {
       go([resizers, r] {
-        for (int i = 0; i < 60; i++) gomaxprocs(1 + (i + r) % 4);
+        // Never 1 P while the chains run: with one P a chain starves everyone else for ~61
+        // preemption periods, exactly as in Go (its TestStopTheWorldDeadlock keeps 3 Ps).
+        for (int i = 0; i < testing::Scale(60); i++) gomaxprocs(2 + (i + r) % 3);
         resizers.done();
       });
     }
@@ -111,7 +113,7 @@ TEST(Stw, NoGoroutineRunsWhileStopped) {
     while (counter.load() < 1000) gosched();
     runtime::stopTheWorld("test");
     const long before = counter.load();
-    ::usleep(20000);
+    platform::usleep(20000);
     moved = counter.load() - before;
     runtime::startTheWorld();
     stop.store(true);

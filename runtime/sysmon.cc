@@ -15,6 +15,8 @@
 // sysmon reads other Ps' ticks and statuses without owning them: those fields are Atomic and
 // read relaxed — a stale read only delays a retake or a preemption by a tick. Taking a P is a
 // CAS (acq_rel) that pairs with entersyscall's release store of Psyscall.
+#include <new>
+
 #include "runtime/gstatus.h"
 #include "runtime/proc.h"
 #include "runtime/trace.h"
@@ -41,6 +43,12 @@ void sysmon(void*) {
     if (sched.gcwaiting.load(platform::relaxed) ||
         sched.npidle.load(platform::relaxed) == gomaxprocs.load(platform::relaxed)) {
       sched.lock.lock();
+      // Re-check quit under the lock: sysmon_stop sets it and then wakes a waiting sysmon
+      // under the lock, so either we see it here or it sees sysmonwait.
+      if (sysmon_quit.load(platform::acquire)) {
+        sched.lock.unlock();
+        return;
+      }
       if (sched.gcwaiting.load(platform::relaxed) ||
           sched.npidle.load(platform::relaxed) == gomaxprocs.load(platform::relaxed)) {
         sched.sysmonwait = true;
@@ -63,6 +71,11 @@ void sysmon(void*) {
   }
 }
 }  // namespace
+
+void sysmon_reset_globals() {
+  new (&sysmon_thread) platform::Thread();
+  sysmon_quit.store(false, platform::relaxed);
+}
 
 void sysmon_wake_locked() {
   sched.sysmonwait = false;

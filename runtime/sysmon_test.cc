@@ -28,7 +28,7 @@ TEST(Sysmon, RetakesPFromBlockingSyscall) {
       done.send(1);
     });
     syscall([&] {
-      for (int i = 0; i < 2000 && !flag.load(); i++) ::usleep(1000);
+      for (int i = 0; i < 2000 && !flag.load(); i++) platform::usleep(1000);
     });
     otherRanDuringSyscall = flag.load();
     done.recv();
@@ -49,7 +49,7 @@ TEST(Sysmon, BlockingSyscallHandsOffWithoutSysmon) {
     std::atomic<bool> flag{false};
     go([&flag] { flag.store(true); });
     syscall_blocking([&] {
-      for (int i = 0; i < 5000 && !flag.load(); i++) ::usleep(1000);
+      for (int i = 0; i < 5000 && !flag.load(); i++) platform::usleep(1000);
     });
     otherRan = flag.load();
   });

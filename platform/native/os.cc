@@ -4,7 +4,6 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -88,25 +87,6 @@ void osyield() { sched_yield(); }
 std::uint64_t random_seed(std::uint64_t configured) {
   if (configured != 0) return configured;
   return std::uint64_t(nanotime()) * 0x9E3779B97F4A7C15ull | 1;
-}
-
-std::size_t page_size() {
-  static const std::size_t ps = std::size_t(sysconf(_SC_PAGESIZE));
-  return ps;
-}
-
-void* map_stack(std::size_t size) {
-  const std::size_t guard = page_size();
-  void* p = mmap(nullptr, size + guard, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
-  if (p == MAP_FAILED) fatal("fatal error: ", "runtime: cannot allocate goroutine stack (mmap)");
-  if (mprotect(p, guard, PROT_NONE) != 0) fatal("fatal error: ", "runtime: cannot protect stack guard page");
-  return static_cast<char*>(p) + guard;
-}
-
-void unmap_stack(void* lo, std::size_t size) {
-  const std::size_t guard = page_size();
-  munmap(static_cast<char*>(lo) - guard, size + guard);
 }
 
 void fatal(std::string_view prefix, std::string_view msg) {

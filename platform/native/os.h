@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string_view>
 
+#include "platform/common/memory.h"
+
 namespace touchstone::platform {
 
 // ---- threads ---------------------------------------------------------------------------------
@@ -73,14 +75,6 @@ void osyield();                 // sched_yield
 // The seed for the runtime's fastrand (steal order). Native: the configured seed, or the
 // clock when none is configured. The sim takes it from its strategy.
 std::uint64_t random_seed(std::uint64_t configured);
-
-// ---- memory ----------------------------------------------------------------------------------
-
-std::size_t page_size();
-// Maps `size` usable bytes plus one PROT_NONE guard page below them. Returns the lowest usable
-// address (the guard page is at [lo - page_size(), lo)). Fatal on failure.
-void* map_stack(std::size_t size);
-void unmap_stack(void* lo, std::size_t size);
 
 // ---- fatal errors ----------------------------------------------------------------------------
 

@@ -1,0 +1,377 @@
+// platform/sim/world.cc — see world.h. Also implements platform/sim/os.h and sim::point.
+#include "platform/sim/world.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "platform/sim/os.h"
+#include "runtime/arch/context.h"
+
+namespace touchstone::sim {
+
+namespace {
+
+enum class State : std::uint8_t { Runnable, Blocked, Done };
+
+struct SimThread {
+  int id = 0;
+  arch::Gobuf ctx;
+  char* stack_lo = nullptr;
+  std::size_t stack_size = 0;
+  State state = State::Runnable;
+  const void* waiting_on = nullptr;  // futex address or joined thread; null for a plain sleep
+  std::int64_t deadline = -1;        // virtual ns; -1: none
+  std::uint64_t block_seq = 0;       // FIFO order among threads blocked on one address
+  bool timed_out = false;
+  void (*fn)(void*) = nullptr;
+  void* arg = nullptr;
+  platform::ThreadSlots slots;
+};
+
+// Fiber stacks are reused across runs (a harness runs thousands of executions per process).
+struct StackPool {
+  std::size_t size = 0;
+  std::vector<char*> free;
+  char* get(std::size_t n) {
+    if (n != size) {
+      for (char* s : free) platform::unmap_stack(s, size);
+      free.clear();
+      size = n;
+    }
+    if (!free.empty()) {
+      char* s = free.back();
+      free.pop_back();
+      return s;
+    }
+    return static_cast<char*>(platform::map_stack(n));
+  }
+  void put(char* s) { free.push_back(s); }
+};
+StackPool g_stacks;
+
+class World;
+World* g_world = nullptr;
+platform::ThreadSlots g_host_slots;  // tls() outside a run (one OS thread runs the sim)
+
+void thread_entry(void* arg);
+
+class World {
+ public:
+  World(const Config& cfg, Strategy& strategy) : cfg_(cfg), strat_(strategy) {}
+
+  Result run(const std::function<void()>& body) {
+    body_ = &body;
+    SimThread* t0 = spawn(
+        [](void* w) { (*static_cast<World*>(w)->body_)(); }, this);
+    cur_ = t0;
+    arch::touchstone_gogo_switch(&host_, &t0->ctx);
+    // Back on the host stack: every thread finished, or the run failed.
+    for (auto& t : threads_) g_stacks.put(t->stack_lo);
+    res_.steps = steps_;
+    res_.vtime_ns = now_;
+    res_.threads = int(threads_.size());
+    std::uint64_t h = 1469598103934665603ull;
+    auto mix = [&h](std::uint64_t v) {
+      for (int i = 0; i < 8; i++) {
+        h ^= (v >> (8 * i)) & 0xff;
+        h *= 1099511628211ull;
+      }
+    };
+    for (const Decision& d : res_.log) {
+      mix(std::uint64_t(d.kind) << 32 | d.n);
+      mix(d.value);
+    }
+    mix(steps_);
+    res_.hash = h;
+    return std::move(res_);
+  }
+
+  SimThread* spawn(void (*fn)(void*), void* arg) {
+    auto t = std::make_unique<SimThread>();
+    t->id = int(threads_.size());
+    t->stack_size = cfg_.stack_size;
+    t->stack_lo = g_stacks.get(cfg_.stack_size);
+    t->fn = fn;
+    t->arg = arg;
+    arch::gostartcall(&t->ctx, t->stack_lo + t->stack_size, thread_entry, t.get());
+    SimThread* raw = t.get();
+    threads_.push_back(std::move(t));
+    strat_.on_thread_start(raw->id);
+    return raw;
+  }
+
+  // A scheduling point of the current thread.
+  void step() {
+    if (++steps_ > cfg_.max_steps) {
+      fail(Failure::StepBound, "step bound: more than " + std::to_string(cfg_.max_steps) + " scheduling points");
+    }
+    now_ += cfg_.step_ns;
+    if (now_ >= next_deadline_) wake_expired();
+    strat_.on_point(cur_->id);
+    reschedule();
+  }
+
+  // Blocks the current thread until woken (or until the deadline). Returns true on timeout.
+  bool block(const void* on, std::int64_t deadline) {
+    SimThread* self = cur_;
+    self->state = State::Blocked;
+    self->waiting_on = on;
+    self->deadline = deadline;
+    self->block_seq = ++block_seq_;
+    self->timed_out = false;
+    if (deadline >= 0 && deadline < next_deadline_) next_deadline_ = deadline;
+    reschedule();
+    return self->timed_out;
+  }
+
+  // Wakes up to cnt threads blocked on `on`, oldest first.
+  void wake(const void* on, std::uint32_t cnt) {
+    while (cnt-- > 0) {
+      SimThread* oldest = nullptr;
+      for (auto& t : threads_) {
+        if (t->state == State::Blocked && t->waiting_on == on && (oldest == nullptr || t->block_seq < oldest->block_seq)) {
+          oldest = t.get();
+        }
+      }
+      if (oldest == nullptr) return;
+      make_runnable(oldest);
+    }
+  }
+
+  [[noreturn]] void exit_thread() {
+    cur_->state = State::Done;
+    wake(cur_, 0xffffffffu);  // joiners wait on the thread itself
+    reschedule();
+    __builtin_unreachable();
+  }
+
+  [[noreturn]] void fail(Failure f, std::string msg) {
+    if (res_.failure == Failure::None) {
+      res_.failure = f;
+      res_.message = std::move(msg);
+    }
+    arch::touchstone_gogo(&host_);
+  }
+
+  std::uint64_t decide_value() {
+    const std::uint64_t v = strat_.value();
+    if (const std::string* e = strat_.error()) fail(Failure::Diverged, *e);
+    res_.log.push_back(Decision{Choice::Value, 0, v});
+    return v;
+  }
+
+  SimThread* thread(int id) { return threads_[std::size_t(id)].get(); }
+  SimThread* cur() const { return cur_; }
+  std::int64_t now() const { return now_; }
+
+ private:
+  void make_runnable(SimThread* t) {
+    t->state = State::Runnable;
+    t->waiting_on = nullptr;
+    t->deadline = -1;
+  }
+
+  void wake_expired() {
+    next_deadline_ = INT64_MAX;
+    for (auto& t : threads_) {
+      if (t->state != State::Blocked || t->deadline < 0) continue;
+      if (t->deadline <= now_) {
+        t->timed_out = true;
+        make_runnable(t.get());
+      } else if (t->deadline < next_deadline_) {
+        next_deadline_ = t->deadline;
+      }
+    }
+  }
+
+  // Chooses the next thread (the current one may continue) and switches to it. If the current
+  // thread is blocked or done, it does not return until the thread is resumed (never, if done).
+  void reschedule() {
+    for (;;) {
+      options_.clear();
+      if (cur_->state == State::Runnable) options_.push_back(cur_->id);
+      for (auto& t : threads_) {
+        if (t.get() != cur_ && t->state == State::Runnable) options_.push_back(t->id);
+      }
+      if (!options_.empty()) break;
+      if (std::all_of(threads_.begin(), threads_.end(), [](auto& t) { return t->state == State::Done; })) {
+        arch::touchstone_gogo(&host_);  // the run is complete
+      }
+      // Nobody can run: jump virtual time to the earliest deadline, or report a deadlock.
+      if (next_deadline_ == INT64_MAX) wake_expired();
+      if (next_deadline_ == INT64_MAX) fail(Failure::Deadlock, deadlock_report());
+      now_ = std::max(now_, next_deadline_);
+      if (now_ > cfg_.max_vtime_ns) {
+        fail(Failure::TimeBound, "time bound: virtual time passed " + std::to_string(cfg_.max_vtime_ns) + " ns");
+      }
+      wake_expired();
+    }
+    std::size_t pick = 0;
+    if (options_.size() > 1) {
+      const auto n = std::uint32_t(options_.size());
+      pick = strat_.choose(Choice::Schedule, n, options_);
+      if (const std::string* e = strat_.error()) fail(Failure::Diverged, *e);
+      res_.log.push_back(Decision{Choice::Schedule, n, pick});
+    }
+    SimThread* next = threads_[std::size_t(options_[pick])].get();
+    if (next == cur_) return;
+    SimThread* prev = cur_;
+    cur_ = next;
+    if (prev->state == State::Done) {
+      arch::touchstone_gogo(&next->ctx);  // prev's stack is dead
+    }
+    arch::touchstone_gogo_switch(&prev->ctx, &next->ctx);
+  }
+
+  std::string deadlock_report() const {
+    std::string s = "deadlock: every simulated thread is blocked and none has a deadline:";
+    for (const auto& t : threads_) {
+      if (t->state != State::Blocked) continue;
+      s += " [thread " + std::to_string(t->id) + (t->waiting_on == nullptr ? " sleeping" : " waiting") + "]";
+    }
+    return s;
+  }
+
+  Config cfg_;
+  Strategy& strat_;
+  const std::function<void()>* body_ = nullptr;
+  std::vector<std::unique_ptr<SimThread>> threads_;
+  SimThread* cur_ = nullptr;
+  arch::Gobuf host_;
+  std::uint64_t steps_ = 0;
+  std::int64_t now_ = 0;
+  std::int64_t next_deadline_ = INT64_MAX;
+  std::uint64_t block_seq_ = 0;
+  std::vector<int> options_;
+  Result res_;
+};
+
+void thread_entry(void* arg) {
+  auto* t = static_cast<SimThread*>(arg);
+  t->fn(t->arg);
+  g_world->exit_thread();
+}
+
+World& world_or_die(const char* what) {
+  if (g_world == nullptr || g_world->cur() == nullptr) {
+    std::fprintf(stderr, "fatal error: sim: %s outside a simulated run\n", what);
+    std::_Exit(2);
+  }
+  return *g_world;
+}
+
+}  // namespace
+
+const char* failure_name(Failure f) {
+  switch (f) {
+    case Failure::None: return "none";
+    case Failure::Deadlock: return "deadlock";
+    case Failure::StepBound: return "step-bound";
+    case Failure::TimeBound: return "time-bound";
+    case Failure::Fatal: return "fatal";
+    case Failure::Diverged: return "diverged";
+  }
+  return "?";
+}
+
+Result run(const Config& cfg, Strategy& strategy, const std::function<void()>& body) {
+  if (g_world != nullptr) {
+    std::fprintf(stderr, "fatal error: sim: nested simulated runs\n");
+    std::_Exit(2);
+  }
+  World w(cfg, strategy);
+  g_world = &w;
+  Result r = w.run(body);
+  g_world = nullptr;
+  return r;
+}
+
+bool active() { return g_world != nullptr && g_world->cur() != nullptr; }
+int current_thread() { return active() ? g_world->cur()->id : -1; }
+
+}  // namespace touchstone::sim
+
+// ---- platform/sim/atomic.h and os.h --------------------------------------------------------
+
+namespace touchstone::platform {
+
+void sim::point(Op, const void*) {
+  if (touchstone::sim::active()) touchstone::sim::g_world->step();
+}
+
+void Thread::start(void (*fn)(void*), void* arg) {
+  auto& w = touchstone::sim::world_or_die("Thread::start");
+  id_ = w.spawn(fn, arg)->id;
+  started_ = true;
+  w.step();  // thread creation is a scheduling point: the new thread may run first
+}
+
+void Thread::join() {
+  if (!started_) return;
+  auto& w = touchstone::sim::world_or_die("Thread::join");
+  auto* t = w.thread(id_);
+  while (t->state != touchstone::sim::State::Done) w.block(t, -1);
+  started_ = false;
+}
+
+void current_thread_stack(void** lo, std::size_t* size) {
+  if (!touchstone::sim::active()) {
+    *lo = nullptr;
+    *size = 0;
+    return;
+  }
+  auto* t = touchstone::sim::g_world->cur();
+  *lo = t->stack_lo;
+  *size = t->stack_size;
+}
+
+ThreadSlots& tls() {
+  if (touchstone::sim::active()) return touchstone::sim::g_world->cur()->slots;
+  return touchstone::sim::g_host_slots;
+}
+
+void futexsleep(std::uint32_t* addr, std::uint32_t val, std::int64_t ns) {
+  auto& w = touchstone::sim::world_or_die("futexsleep");
+  w.step();
+  if (*addr != val) return;  // no scheduling point between this check and blocking
+  w.block(addr, ns >= 0 ? w.now() + ns : -1);
+}
+
+void futexwakeup(std::uint32_t* addr, std::uint32_t cnt) {
+  auto& w = touchstone::sim::world_or_die("futexwakeup");
+  w.step();
+  w.wake(addr, cnt);
+}
+
+std::int64_t nanotime() { return touchstone::sim::active() ? touchstone::sim::g_world->now() : 0; }
+
+void usleep(std::uint32_t us) {
+  auto& w = touchstone::sim::world_or_die("usleep");
+  w.block(nullptr, w.now() + std::int64_t(us) * 1000);
+}
+
+void osyield() { sim::point(sim::Op::Yield, nullptr); }
+
+std::uint64_t random_seed(std::uint64_t configured) {
+  if (configured != 0) return configured;
+  if (!touchstone::sim::active()) return 1;
+  return touchstone::sim::g_world->decide_value() | 1;
+}
+
+void fatal(std::string_view prefix, std::string_view msg) {
+  if (touchstone::sim::active()) {
+    touchstone::sim::g_world->fail(touchstone::sim::Failure::Fatal, std::string(prefix) + std::string(msg));
+  }
+  std::string line;
+  line.append(prefix).append(msg).push_back('\n');
+  ssize_t unused = write(2, line.data(), line.size());
+  (void)unused;
+  std::_Exit(2);
+}
+
+}  // namespace touchstone::platform
