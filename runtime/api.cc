@@ -39,7 +39,7 @@ void runtime_free_all() {
     }
   }
   runtime::gomaxprocs.store(0, platform::relaxed);
-  stackpool_release_all();
+  stackpool_trim();
   trace::listener = nullptr;
 }
 
