@@ -94,24 +94,25 @@ inline int gomaxprocs(int n) { return runtime::setgomaxprocs(n); }
 // The current goroutine's id.
 std::int64_t goid();
 
+namespace detail {
+// exitsyscall on every way out of the call, exceptions included.
+struct ExitSyscall {
+  ~ExitSyscall() { runtime::exitsyscall(); }
+};
+}  // namespace detail
+
 // A blocking system call: the P is released while fn runs, and may be retaken by sysmon.
 template <class Fn>
 decltype(auto) syscall(Fn&& fn) {
-  struct Exit {
-    ~Exit() { runtime::exitsyscall(); }
-  };
   runtime::entersyscall();
-  Exit exit;
+  detail::ExitSyscall exit;
   return std::forward<Fn>(fn)();
 }
 // Like syscall, for calls known to block for long: the P is handed off immediately.
 template <class Fn>
 decltype(auto) syscall_blocking(Fn&& fn) {
-  struct Exit {
-    ~Exit() { runtime::exitsyscall(); }
-  };
   runtime::entersyscallblock();
-  Exit exit;
+  detail::ExitSyscall exit;
   return std::forward<Fn>(fn)();
 }
 

@@ -10,14 +10,9 @@
 #include <atomic>
 #include <cstdint>
 
-namespace touchstone::platform {
+#include "platform/common/memory_order.h"
 
-using MemoryOrder = std::memory_order;
-inline constexpr MemoryOrder relaxed = std::memory_order_relaxed;
-inline constexpr MemoryOrder acquire = std::memory_order_acquire;
-inline constexpr MemoryOrder release = std::memory_order_release;
-inline constexpr MemoryOrder acq_rel = std::memory_order_acq_rel;
-inline constexpr MemoryOrder seq_cst = std::memory_order_seq_cst;
+namespace touchstone::platform {
 
 namespace sim {
 enum class Op : std::uint8_t { Load, Store, Rmw, Fence, Futex, Yield };
