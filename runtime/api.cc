@@ -39,7 +39,7 @@ void runtime_free_all() {
     }
   }
   runtime::gomaxprocs.store(0, platform::relaxed);
-  stackpool_trim();
+  stackpool_release_all();
   trace::listener = nullptr;
 }
 

@@ -110,7 +110,6 @@ void runtime_abandon();
 Stack stackalloc(std::size_t n);
 void stackfree(Stack s);
 void stackcache_clear(P* pp);
-void stackpool_trim();         // keep a bounded pool for the next Runtime
 void stackpool_release_all();
 std::size_t default_stack_size();
 

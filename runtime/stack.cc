@@ -9,10 +9,12 @@
 //   2. the global pool for the class, under stackpool lock, refilling half the P's cache;
 //   3. a fresh mapping (platform::map_stack).
 // stackfree returns to the P's cache, spilling half of it to the global pool when full.
-// Stacks are never unmapped while the runtime runs (Gs keep theirs on the G free lists anyway).
-// When a Runtime finishes, stackpool_trim keeps up to kKeepAcrossRuns stacks per class for the
-// next Runtime (a simulation harness runs thousands of them per process) and unmaps the rest;
-// stackpool_release_all unmaps everything.
+// Stacks are never unmapped while the runtime runs (Gs keep theirs on the G free lists anyway);
+// stackpool_release_all unmaps everything when a Runtime finishes, so every Runtime starts from
+// the same empty pool. (Keeping them for the next Runtime would make a simulated run depend on
+// the runs before it: a warm pool takes the pool lock where a cold one maps memory, a different
+// sequence of scheduling points. The sim platform recycles the memory below the seam instead,
+// where it costs no scheduling point: platform/common/memory.cc.)
 //
 // Fixed size for now: growth by copying comes with the stack-growth issue.
 #include <new>
@@ -129,18 +131,6 @@ void stackcache_clear(P* pp) {
 }
 
 void stack_reset_globals() { new (&stackpool_lock) Mutex(); }
-
-void stackpool_trim() {
-  constexpr std::size_t kKeepAcrossRuns = 256;
-  stackpool_lock.lock();
-  for (int c = 0; c < kStackCacheClasses; c++) {
-    while (stackpool[c].size() > kKeepAcrossRuns) {
-      platform::unmap_stack(stackpool[c].back(), class_size(c));
-      stackpool[c].pop_back();
-    }
-  }
-  stackpool_lock.unlock();
-}
 
 void stackpool_release_all() {
   stackpool_lock.lock();
