@@ -45,10 +45,12 @@ void runtime_free_all() {
 
 // After a failed simulated run: forget the abandoned run and free what it allocated.
 void runtime_abandon() {
-  proc_reset_globals();
+  // Free first (it walks allgs, sched.allm and allp, and takes only the stack pool's lock,
+  // which an abandoned thread may hold: re-initialise that one first), then reset the rest.
   stack_reset_globals();
-  sysmon_reset_globals();
   runtime_free_all();
+  proc_reset_globals();
+  sysmon_reset_globals();
   g_running = false;
 }
 }  // namespace runtime

@@ -74,6 +74,8 @@ void gogo_switch(G* from, G* to) {
   const void* bottom;
   std::size_t size;
   stack_bounds(to, &bottom, &size);
+  platform::tls().stack_lo = bottom;  // for the sim's own switches (platform/sim/world.cc)
+  platform::tls().stack_size = size;
   // A dying G's fake stack is released (nullptr save slot): it is never resumed.
   __sanitizer_start_switch_fiber(from->dying ? nullptr : &from->asan_fake_stack, bottom, size);
 #endif

@@ -33,6 +33,10 @@ void current_thread_stack(void** lo, std::size_t* size);
 struct ThreadSlots {
   void* m = nullptr;
   void* g = nullptr;
+  // The stack the thread runs on now (set by the runtime's switches); the sim tells ASan about
+  // it when it switches simulated threads.
+  const void* stack_lo = nullptr;
+  std::size_t stack_size = 0;
 };
 ThreadSlots& tls();
 

@@ -12,6 +12,19 @@
 #include "platform/sim/os.h"
 #include "runtime/arch/context.h"
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TS_SIM_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define TS_SIM_ASAN 1
+#endif
+#if defined(TS_SIM_ASAN)
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
 namespace touchstone::sim {
 
 namespace {
@@ -31,6 +44,7 @@ struct SimThread {
   void (*fn)(void*) = nullptr;
   void* arg = nullptr;
   platform::ThreadSlots slots;
+  void* asan_fake_stack = nullptr;  // ASan's fake-stack handle while switched out
 };
 
 // Fiber stacks are reused across runs (a harness runs thousands of executions per process).
@@ -60,6 +74,23 @@ platform::ThreadSlots g_host_slots;  // tls() outside a run (one OS thread runs 
 
 void thread_entry(void* arg);
 
+// Tells ASan about a switch from the running fiber to `to_lo/to_size` (null `save`: the running
+// fiber never resumes) and completes it on the other side. No-ops without ASan.
+inline void asan_start(void** save, const void* to_lo, std::size_t to_size) {
+#if defined(TS_SIM_ASAN)
+  __sanitizer_start_switch_fiber(save, to_lo, to_size);
+#else
+  (void)save, (void)to_lo, (void)to_size;
+#endif
+}
+inline void asan_finish(void* fake, const void** from_lo = nullptr, std::size_t* from_size = nullptr) {
+#if defined(TS_SIM_ASAN)
+  __sanitizer_finish_switch_fiber(fake, from_lo, from_size);
+#else
+  (void)fake, (void)from_lo, (void)from_size;
+#endif
+}
+
 class World {
  public:
   World(const Config& cfg, Strategy& strategy) : cfg_(cfg), strat_(strategy) {}
@@ -69,7 +100,9 @@ class World {
     SimThread* t0 = spawn(
         [](void* w) { (*static_cast<World*>(w)->body_)(); }, this);
     cur_ = t0;
+    asan_start(&host_fake_, t0->stack_lo, t0->stack_size);
     arch::touchstone_gogo_switch(&host_, &t0->ctx);
+    asan_finish(host_fake_);
     // Back on the host stack: every thread finished, or the run failed.
     for (auto& t : threads_) g_stacks.put(t->stack_lo);
     res_.steps = steps_;
@@ -96,6 +129,11 @@ class World {
     t->id = int(threads_.size());
     t->stack_size = cfg_.stack_size;
     t->stack_lo = g_stacks.get(cfg_.stack_size);
+#if defined(TS_SIM_ASAN)
+    ASAN_UNPOISON_MEMORY_REGION(t->stack_lo, t->stack_size);  // a pooled stack: old redzones
+#endif
+    t->slots.stack_lo = t->stack_lo;
+    t->slots.stack_size = t->stack_size;
     t->fn = fn;
     t->arg = arg;
     arch::gostartcall(&t->ctx, t->stack_lo + t->stack_size, thread_entry, t.get());
@@ -155,7 +193,22 @@ class World {
       res_.failure = f;
       res_.message = std::move(msg);
     }
+    to_host();
+  }
+
+  // Leaves the fibers for good: the run is complete or failed.
+  [[noreturn]] void to_host() {
+    asan_start(nullptr, host_lo_, host_size_);
     arch::touchstone_gogo(&host_);
+  }
+
+  // The first thing every simulated thread does (completes the switch that started it).
+  void entered(SimThread* t) {
+    if (t->id == 0) {
+      asan_finish(nullptr, &host_lo_, &host_size_);  // we came from the host: remember its stack
+    } else {
+      asan_finish(nullptr);
+    }
   }
 
   std::uint64_t decide_value() {
@@ -200,7 +253,7 @@ class World {
       }
       if (!options_.empty()) break;
       if (std::all_of(threads_.begin(), threads_.end(), [](auto& t) { return t->state == State::Done; })) {
-        arch::touchstone_gogo(&host_);  // the run is complete
+        to_host();  // the run is complete
       }
       // Nobody can run: jump virtual time to the earliest deadline, or report a deadlock.
       if (next_deadline_ == INT64_MAX) wake_expired();
@@ -223,9 +276,12 @@ class World {
     SimThread* prev = cur_;
     cur_ = next;
     if (prev->state == State::Done) {
+      asan_start(nullptr, next->slots.stack_lo, next->slots.stack_size);
       arch::touchstone_gogo(&next->ctx);  // prev's stack is dead
     }
+    asan_start(&prev->asan_fake_stack, next->slots.stack_lo, next->slots.stack_size);
     arch::touchstone_gogo_switch(&prev->ctx, &next->ctx);
+    asan_finish(prev->asan_fake_stack);
   }
 
   std::string deadlock_report() const {
@@ -243,6 +299,9 @@ class World {
   std::vector<std::unique_ptr<SimThread>> threads_;
   SimThread* cur_ = nullptr;
   arch::Gobuf host_;
+  void* host_fake_ = nullptr;
+  const void* host_lo_ = nullptr;
+  std::size_t host_size_ = 0;
   std::uint64_t steps_ = 0;
   std::int64_t now_ = 0;
   std::int64_t next_deadline_ = INT64_MAX;
@@ -253,6 +312,7 @@ class World {
 
 void thread_entry(void* arg) {
   auto* t = static_cast<SimThread*>(arg);
+  g_world->entered(t);
   t->fn(t->arg);
   g_world->exit_thread();
 }
