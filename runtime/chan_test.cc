@@ -146,5 +146,27 @@ TEST(ChanDeathTest, CloseOfClosedChannelPanics) {
               ::testing::ExitedWithCode(2), "panic: close of closed channel");
 }
 
+TEST(SyncDeathTest, UnlockOfUnlockedMutexIsFatal) {
+  EXPECT_EXIT(RunMain(1,
+                      [] {
+                        Mutex mu;
+                        mu.lock();
+                        mu.unlock();
+                        mu.unlock();
+                      }),
+              ::testing::ExitedWithCode(2), "fatal error: sync: unlock of unlocked mutex");
+}
+
+TEST(SyncDeathTest, NegativeWaitGroupCounterPanics) {
+  EXPECT_EXIT(RunMain(1,
+                      [] {
+                        WaitGroup wg;
+                        wg.add(1);
+                        wg.done();
+                        wg.done();
+                      }),
+              ::testing::ExitedWithCode(2), "panic: sync: negative WaitGroup counter");
+}
+
 }  // namespace
 }  // namespace touchstone

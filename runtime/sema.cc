@@ -49,6 +49,10 @@ void Sema::release() {
   lock_.lock();
   SemaWaiter* w = head_;
   if (w == nullptr) {
+    if (max_ > 0 && count_ >= max_) {
+      lock_.unlock();
+      platform::fatal("fatal error: ", overflow_ != nullptr ? overflow_ : "semaphore released above its maximum");
+    }
     count_++;
     lock_.unlock();
     return;

@@ -18,7 +18,10 @@ struct SemaWaiter {
 // directly to the oldest waiter (FIFO, no barging), like Go's semrelease with handoff.
 class Sema {
  public:
-  explicit Sema(std::int64_t count = 0) : count_(count) {}
+  // max > 0 bounds the count: a release that would exceed it is fatal with `overflow` (a
+  // mutex is Sema(1, 1, "sync: unlock of unlocked mutex")).
+  explicit Sema(std::int64_t count = 0, std::int64_t max = 0, const char* overflow = nullptr)
+      : count_(count), max_(max), overflow_(overflow) {}
   void acquire();
   bool try_acquire();
   void release();
@@ -26,6 +29,8 @@ class Sema {
  private:
   Mutex lock_;
   std::int64_t count_;  // lock_
+  std::int64_t max_;
+  const char* overflow_;
   SemaWaiter* head_ = nullptr;
   SemaWaiter* tail_ = nullptr;
 };

@@ -169,6 +169,8 @@ class WaitGroup {
 class Semaphore {
  public:
   explicit Semaphore(std::int64_t n) : s_(std::make_shared<runtime::Sema>(n)) {}
+  Semaphore(std::int64_t n, std::int64_t max, const char* overflow)
+      : s_(std::make_shared<runtime::Sema>(n, max, overflow)) {}
   void acquire() const { s_->acquire(); }
   bool try_acquire() const { return s_->try_acquire(); }
   void release() const { s_->release(); }
@@ -177,10 +179,11 @@ class Semaphore {
   std::shared_ptr<runtime::Sema> s_;
 };
 
-// sync.Mutex, as a semaphore of one with FIFO hand-off.
+// sync.Mutex, as a semaphore of one with FIFO hand-off. Unlocking an unlocked mutex is fatal,
+// as in Go ("fatal error: sync: unlock of unlocked mutex").
 class Mutex {
  public:
-  Mutex() : s_(1) {}
+  Mutex() : s_(1, 1, "sync: unlock of unlocked mutex") {}
   void lock() const { s_.acquire(); }
   void unlock() const { s_.release(); }
 

@@ -21,10 +21,9 @@
 // (touchstone_program_sim); the interpreter does not know which. In the sim build the caller
 // wraps run_program in touchstone::simulate. Misuse is not guarded against: it does whatever
 // the runtime does, which is the behaviour under test. Go's fatal cases — a send on or close of
-// a closed channel, a negative wait group counter, everyone asleep — exit the process with
-// status 2 and Go's message natively, and end the run with sim::Failure::Fatal carrying that
-// message in the sim. (An unlock of an unlocked mutex is fatal in Go; touchstone::Mutex, a
-// semaphore of one, currently lets the count grow instead.)
+// a closed channel, a negative wait group counter, an unlock of an unlocked mutex, everyone
+// asleep — exit the process with status 2 and Go's message natively, and end the run with
+// sim::Failure::Fatal carrying that message in the sim.
 //
 // Budgets (RunOptions). A step is one executed op (a loop header once, its `}` once per
 // iteration), plus N for `work N` and US for `sleep US` / `syscall US`; so a step is roughly a
