@@ -8,7 +8,8 @@
 // computes the address afresh on every call. The rule for runtime code running on a G stack:
 // after anything that may switch (mcall, gopark, gosched, exitsyscall's slow path), never use an
 // M or P obtained before it; re-read gp->m (gp itself is the same G on any thread).
-// arch_test/proc_test's migration tests check this with Gs that hop Ms thousands of times.
+// Proc.GoroutinesMigrateBetweenMsIntact and ContextSwitch.MigratesBetweenOSThreads check this
+// with contexts that hop threads thousands of times.
 //
 // Switches. Every switch between stacks goes through gogo_switch, which tells the sanitizers
 // about the stack change (ASan's start/finish_switch_fiber, TSan's fiber API) around the
