@@ -117,20 +117,16 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (!(scale > 0)) scale = 1.0;
-  unsigned long long steps = 0;
-  if (only.empty() || only == "sim-runq") {
-    const long n = std::max(1L, long(20000 * scale));
-    const double eps = executions_per_second(n, runq_execution, &steps);
-    std::printf("BENCH sim-runq executions/s %.0f %ld\n", eps, n);
-    std::fprintf(stderr, "sim-runq: %.0f scheduling points per execution, %.2fM points/s\n", double(steps) / n,
-                 eps * double(steps) / n / 1e6);
-  }
-  if (only.empty() || only == "sim-sched") {
-    const long n = std::max(1L, long(2000 * scale));
-    const double eps = executions_per_second(n, sched_execution, &steps);
-    std::printf("BENCH sim-sched executions/s %.0f %ld\n", eps, n);
-    std::fprintf(stderr, "sim-sched: %.0f scheduling points per execution, %.2fM points/s\n", double(steps) / n,
-                 eps * double(steps) / n / 1e6);
-  }
+  auto report = [&](const char* name, long base, void (*body)()) {
+    if (!only.empty() && only != name) return;
+    const long n = std::max(1L, long(double(base) * scale));
+    unsigned long long steps = 0;
+    const double eps = executions_per_second(n, body, &steps);
+    std::printf("BENCH %s executions/s %.0f %ld\n", name, eps, n);
+    std::fprintf(stderr, "%s: %.0f scheduling points per execution, %.2fM points/s\n", name, double(steps) / double(n),
+                 eps * double(steps) / double(n) / 1e6);
+  };
+  report("sim-runq", 20000, runq_execution);
+  report("sim-sched", 2000, sched_execution);
   return 0;
 }

@@ -510,7 +510,6 @@ top:
   sched.lock.unlock();
 
   // The delicate dance (see the file comment): drop spinning, barrier, re-check.
-  const bool wasSpinning = mp->spinning;
   if (mp->spinning) {
     mp->spinning = false;
     const std::int32_t n = sched.nmspinning.fetch_sub(1, platform::seq_cst) - 1;
@@ -536,7 +535,6 @@ top:
       }
     }
   }
-  (void)wasSpinning;
   stopm(mp);
   goto top;
 }

@@ -89,14 +89,6 @@ std::uint64_t random_seed(std::uint64_t configured) {
   return std::uint64_t(nanotime()) * 0x9E3779B97F4A7C15ull | 1;
 }
 
-void fatal(std::string_view prefix, std::string_view msg) {
-  // One write so lines from concurrent fatal errors do not interleave.
-  std::string line;
-  line.reserve(prefix.size() + msg.size() + 1);
-  line.append(prefix).append(msg).push_back('\n');
-  ssize_t unused = write(2, line.data(), line.size());
-  (void)unused;
-  std::_Exit(2);
-}
+void fatal(std::string_view prefix, std::string_view msg) { write_fatal_and_exit(prefix, msg); }
 
 }  // namespace touchstone::platform

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "platform/common/fatal_exit.h"
 #include "platform/common/memory.h"
+#include "platform/common/thread_slots.h"
 
 namespace touchstone::platform {
 
@@ -33,16 +35,7 @@ void current_thread_stack(void** lo, std::size_t* size);
 
 // ---- per-thread slots -----------------------------------------------------------------------
 
-// The runtime's current M and G (runtime/gogo.cc). Natively a thread_local; call it afresh after
-// anything that may switch goroutines (never cache the reference: see runtime/gogo.h).
-struct ThreadSlots {
-  void* m = nullptr;
-  void* g = nullptr;
-  // The stack the thread runs on now (set by the runtime's switches); the sim tells ASan about
-  // it when it switches simulated threads.
-  const void* stack_lo = nullptr;
-  std::size_t stack_size = 0;
-};
+// Natively a thread_local.
 inline ThreadSlots& tls() {
   static thread_local ThreadSlots slots;
   return slots;

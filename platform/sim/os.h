@@ -11,7 +11,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "platform/common/fatal_exit.h"
 #include "platform/common/memory.h"
+#include "platform/common/thread_slots.h"
 #include "platform/sim/atomic.h"
 
 namespace touchstone::platform {
@@ -30,14 +32,6 @@ class Thread {
 
 void current_thread_stack(void** lo, std::size_t* size);
 
-struct ThreadSlots {
-  void* m = nullptr;
-  void* g = nullptr;
-  // The stack the thread runs on now (set by the runtime's switches); the sim tells ASan about
-  // it when it switches simulated threads.
-  const void* stack_lo = nullptr;
-  std::size_t stack_size = 0;
-};
 ThreadSlots& tls();
 
 void futexsleep(std::uint32_t* addr, std::uint32_t val, std::int64_t ns);

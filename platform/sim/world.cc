@@ -1,7 +1,6 @@
 // platform/sim/world.cc — see world.h. Also implements platform/sim/os.h and sim::point.
 #include "platform/sim/world.h"
 
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -427,11 +426,7 @@ void fatal(std::string_view prefix, std::string_view msg) {
   if (touchstone::sim::active()) {
     touchstone::sim::g_world->fail(touchstone::sim::Failure::Fatal, std::string(prefix) + std::string(msg));
   }
-  std::string line;
-  line.append(prefix).append(msg).push_back('\n');
-  ssize_t unused = write(2, line.data(), line.size());
-  (void)unused;
-  std::_Exit(2);
+  write_fatal_and_exit(prefix, msg);
 }
 
 }  // namespace touchstone::platform
