@@ -5,6 +5,7 @@
 #include "runtime/gogo.h"
 #include "runtime/gstatus.h"
 #include "runtime/touchstone.h"
+#include "runtime/trace.h"
 
 namespace touchstone {
 
@@ -94,10 +95,17 @@ void Runtime::run(std::function<void()> main) {
                              &detail::Closure<MainFn>::destroy);
   runtime_start(cfg_.procs, maing);
   runtime_wait_and_shutdown();
+  TS_TRACE(EvKind::Exit, -1, -1, 0, 0, 0, 0);  // every M has left: the trace is complete
   runtime_free_all();
   g_running = false;
 }
 
 std::int64_t goid() { return runtime::getg()->goid; }
+
+void trace_user(runtime::EvKind kind, std::uint32_t a, std::uint32_t b, std::int64_t n) {
+  if (kind < runtime::EvKind::UserSend) platform::fatal("fatal error: ", "trace_user: not a program-level event kind");
+  runtime::G* gp = runtime::getg();
+  TS_TRACE_G(gp, kind, -1, a, b, n);
+}
 
 }  // namespace touchstone

@@ -67,7 +67,7 @@ void casgstatus(G* gp, std::uint32_t oldval, std::uint32_t newval) {
   if (!gp->atomicstatus.cas(seen, newval, platform::acq_rel, platform::acquire)) {
     bad_transition("bad incoming status", gp, oldval, newval, seen);
   }
-  TS_TRACE(EvKind::GStatus, -1, -1, gp->goid, oldval, newval);
+  TS_TRACE_G(gp, EvKind::GStatus, -1, oldval, newval, 0);
 }
 
 const char* gstatus_name(std::uint32_t s) {

@@ -162,6 +162,7 @@ void newm(P* pp, bool spinning) {
   mp->fastrand = platform::random_seed(settings.seed) ^ (std::uint64_t(mp->id + 1) * 0x9E3779B97F4A7C15ull);
   mp->alllink = sched.allm;
   sched.allm = mp;
+  TS_TRACE(EvKind::MStart, pp != nullptr ? pp->id : -1, -1, 0, 1, 0, mp->id);
   sched.lock.unlock();
   mp->thread.start(mstart, mp);
   sched.lock.lock();
@@ -189,6 +190,7 @@ void stopm(M* mp) {
     return;
   }
   mput(mp);
+  TS_TRACE(EvKind::MStop, -1, mp->id, 0, 0, 0, 0);
   sched.lock.unlock();
   mp->park.sleep();
   mp->park.clear();
@@ -295,7 +297,7 @@ void newproc1(G* newg, void (*construct)(void*, void*), void* src, void (*entry)
   newg->preempt.store(false, platform::relaxed);
   fiber_reset_stack(newg);
   arch::gostartcall(&newg->sched, newg->stack.hi, goentry, newg);
-  TS_TRACE(EvKind::GoCreate, -1, -1, newg->goid, 0, 0, creator);
+  TS_TRACE_G(newg, EvKind::GoCreate, -1, 0, 0, creator);
   casgstatus(newg, Gdead, Grunnable);
 }
 
@@ -306,10 +308,12 @@ G* newg_alloc(P* pp) {
   const std::int64_t goid = sched.goidgen.fetch_add(1, platform::relaxed) + 1;
   if (newg != nullptr) {
     newg->goid = goid;
+    newg->traceseq = 0;
     return newg;
   }
   newg = malg(settings.stack_size);
   newg->goid = goid;
+  newg->traceseq = 0;
   casgstatus(newg, Gidle, Gdead);
   allgadd(newg);
   return newg;
@@ -361,7 +365,7 @@ Next goyield_m(G* gp) {
 
 Next goexit0(G* gp) {
   M* mp = getm();
-  TS_TRACE(EvKind::GoEnd, mp->p->id, mp->id, gp->goid);
+  TS_TRACE_G(gp, EvKind::GoEnd, mp->p->id, 0, 0, 0);
   casgstatus(gp, Grunning, Gdead);
   dropg(mp, gp);
   gp->closure_destroy = nullptr;
@@ -736,6 +740,7 @@ void startm(P* pp, bool spinning) {
   if (spinning && !runqempty(pp)) throw_("startm: p has runnable gs");
   nmp->spinning = spinning;
   nmp->nextp = pp;
+  TS_TRACE(EvKind::MStart, pp->id, -1, 0, 0, 0, nmp->id);
   nmp->park.wakeup();  // release: nextp and spinning are visible to the woken M
 }
 
@@ -818,14 +823,15 @@ void gopark(bool (*unlockf)(G*, void*), void* lock, WaitReason reason) {
   mp->waitlock = lock;
   mp->waitunlockf = unlockf;
   gp->waitreason = reason;
-  TS_TRACE(EvKind::Park, mp->p->id, mp->id, gp->goid, std::uint32_t(reason));
+  TS_TRACE_G(gp, EvKind::Park, mp->p->id, std::uint32_t(reason), 0, 0);
   mcall_next(park_m);
 }
 
 // goready (Go's ready): Gwaiting -> Grunnable, to the current P's runnext, and wake a P.
 void goready(G* gp) {
   M* mp = getm();
-  TS_TRACE(EvKind::Ready, mp->p->id, mp->id, gp->goid, 0, 0, mp->curg.load(platform::relaxed) ? mp->curg.load(platform::relaxed)->goid : 0);
+  G* readier = mp->curg.load(platform::relaxed);
+  TS_TRACE_G(gp, EvKind::Ready, mp->p->id, 0, 0, readier != nullptr ? readier->goid : 0);
   casgstatus(gp, Gwaiting, Grunnable);
   runqput(mp->p, gp, true);
   wakep();
@@ -837,7 +843,7 @@ void entersyscall() {
   P* pp = mp->p;
   pp->syscalltick.store(pp->syscalltick.load(platform::relaxed) + 1, platform::relaxed);
   pp->syscallwhen.store(platform::nanotime(), platform::relaxed);
-  TS_TRACE(EvKind::SyscallEnter, pp->id, mp->id, gp->goid, 0);
+  TS_TRACE_G(gp, EvKind::SyscallEnter, pp->id, 0, 0, 0);
   casgstatus(gp, Grunning, Gsyscall);
   pp->m.store(nullptr, platform::relaxed);
   mp->oldp = pp;
@@ -867,7 +873,7 @@ void entersyscallblock() {
   M* mp = gp->m;
   P* pp = mp->p;
   pp->syscalltick.store(pp->syscalltick.load(platform::relaxed) + 1, platform::relaxed);
-  TS_TRACE(EvKind::SyscallEnter, pp->id, mp->id, gp->goid, 1);
+  TS_TRACE_G(gp, EvKind::SyscallEnter, pp->id, 1, 0, 0);
   casgstatus(gp, Grunning, Gsyscall);
   handoffp(releasep());
 }
@@ -884,7 +890,7 @@ void exitsyscall() {
     acquirep(oldp);
     casgstatus(gp, Gsyscall, Grunning);
     oldp->syscalltick.store(oldp->syscalltick.load(platform::relaxed) + 1, platform::relaxed);
-    TS_TRACE(EvKind::SyscallExit, oldp->id, mp->id, gp->goid, 1);
+    TS_TRACE_G(gp, EvKind::SyscallExit, oldp->id, 1, 0, 0);
     return;
   }
   // Fast path 2: any idle P.
@@ -896,12 +902,12 @@ void exitsyscall() {
     if (pp != nullptr) {
       acquirep(pp);
       casgstatus(gp, Gsyscall, Grunning);
-      TS_TRACE(EvKind::SyscallExit, pp->id, mp->id, gp->goid, 1);
+      TS_TRACE_G(gp, EvKind::SyscallExit, pp->id, 1, 0, 0);
       return;
     }
   }
   // Slow path, on g0: queue the G and park the M.
-  TS_TRACE(EvKind::SyscallExit, -1, mp->id, gp->goid, 0);
+  TS_TRACE_G(gp, EvKind::SyscallExit, -1, 0, 0, 0);
   mcall_next(exitsyscall0);
 }
 
@@ -916,7 +922,8 @@ void preemptone(P* pp, std::uint32_t why) {
   // most one extra yield; a lost request is retried (stopTheWorld re-preempts every 100µs,
   // sysmon on its next tick).
   gp->preempt.store(true, platform::relaxed);
-  TS_TRACE(EvKind::PreemptRequest, pp->id, -1, gp->goid, why);
+  // The G is named in n, not g: the requester does not hold it, so it may not draw its gseq.
+  TS_TRACE(EvKind::PreemptRequest, pp->id, -1, 0, why, 0, gp->goid);
 }
 
 void preemptall(std::uint32_t why) {
@@ -935,7 +942,7 @@ void stopTheWorldWithSema() {
   G* gp = getg();
   P* mypp = gp->m->p;
   sched.lock.lock();
-  TS_TRACE(EvKind::StwBegin, mypp->id, gp->m->id, gp->goid);
+  TS_TRACE_G(gp, EvKind::StwBegin, mypp->id, 0, 0, 0);
   sched.stopwait = gomaxprocs.load(platform::relaxed);
   // seq_cst: the Dekker pair with entersyscall (see there).
   sched.gcwaiting.store(true, platform::seq_cst);
@@ -984,6 +991,7 @@ void stopTheWorldWithSema() {
       }
     }
   }
+  if (bad.empty()) TS_TRACE_G(gp, EvKind::StwBegin, mypp->id, 1, 0, 0);
   sched.lock.unlock();
   if (!bad.empty()) throw_(bad);
 }
@@ -999,9 +1007,13 @@ void pdestroy(P* pp) {  // sched.lock held, world stopped
     const std::uint32_t t = pp->runqtail.load(platform::relaxed) - 1;
     G* gp = pp->runq[t % kRunqSize].load(platform::relaxed);
     pp->runqtail.store(t, platform::release);
+    TS_TRACE_G(gp, EvKind::RunqDrain, pp->id, 0, 0, 0);
     globrunqputhead(gp);
   }
-  if (G* next = pp->runnext.exchange(nullptr, platform::acq_rel)) globrunqputhead(next);
+  if (G* next = pp->runnext.exchange(nullptr, platform::acq_rel)) {
+    TS_TRACE_G(next, EvKind::RunqDrain, pp->id, 1, 0, 0);
+    globrunqputhead(next);
+  }
   while (pp->gfree != nullptr) {
     G* g = pp->gfree;
     pp->gfree = g->schedlink;
@@ -1145,9 +1157,10 @@ void startTheWorld() {
   }
   P* p1 = procresize(procs, mp);
   sched.gcwaiting.store(false, platform::seq_cst);
+  // Under sched.lock: no M can acquire one of the Ps procresize just made idle before this.
+  TS_TRACE_G(getg(), EvKind::StwEnd, mp->p->id, std::uint32_t(procs), 0, 0);
   if (sched.sysmonwait) sysmon_wake_locked();
   sched.lock.unlock();
-  TS_TRACE(EvKind::StwEnd, mp->p->id, mp->id, getg()->goid, std::uint32_t(procs));
   while (p1 != nullptr) {
     P* pp = p1;
     p1 = p1->link;
@@ -1156,6 +1169,7 @@ void startTheWorld() {
       pp->m.store(nullptr, platform::relaxed);
       if (nmp->nextp != nullptr) throw_("startTheWorld: inconsistent mp->nextp");
       nmp->nextp = pp;
+      TS_TRACE(EvKind::MStart, pp->id, -1, 0, 0, 0, nmp->id);
       nmp->park.wakeup();
     } else {
       newm(pp, false);

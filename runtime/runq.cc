@@ -50,15 +50,20 @@ inline std::uint32_t idx(std::uint32_t i) { return i % kRunqSize; }
 // pp.runnext, kicking the previous runnext G (if any) to the tail of the ring. If the ring is
 // full, half of it plus gp go to the global queue. Executed only by the owner P.
 void runqput(P* pp, G* gp, bool next) {
+  std::uint32_t kicked = 0;
   if (next) {
+    // The event goes out right after the CAS (its linearization point); its gseq is drawn
+    // before, while gp is still ours alone (runtime/trace.h).
+    const std::uint64_t seq = trace::on() ? trace::next_gseq(gp) : 0;
     G* oldnext = pp->runnext.load(platform::relaxed);
     // (R) acq_rel: release publishes gp's fields to a thief that CASes runnext; acquire
     // orders us after a thief that just emptied it.
     while (!pp->runnext.cas(oldnext, gp, platform::acq_rel, platform::relaxed)) {
     }
-    TS_TRACE(EvKind::RunqPut, pp->id, -1, gp->goid, 1);
+    TS_TRACE_GSEQ(gp, seq, EvKind::RunqPut, pp->id, 1, 0, 0);
     if (oldnext == nullptr) return;
     gp = oldnext;  // kick the old runnext out to the regular run queue
+    kicked = 1;
   }
   for (;;) {
     // (A2) acquire: pairs with consumers' head CAS (P2): their slot reads are done.
@@ -66,12 +71,14 @@ void runqput(P* pp, G* gp, bool next) {
     const std::uint32_t t = pp->runqtail.load(platform::relaxed);  // owner-only writer
     if (t - h < kRunqSize) {
       pp->runq[idx(t)].store(gp, platform::relaxed);
+      // Emitted before the publishing store: no other M can see gp in the ring before it.
+      TS_TRACE_G(gp, EvKind::RunqPut, pp->id, 0, kicked, 0);
       // (P1) release: publishes the slot and gp's fields to thieves (A1) and to our runqget.
       pp->runqtail.store(t + 1, platform::release);
-      TS_TRACE(EvKind::RunqPut, pp->id, -1, gp->goid, 0);
       return;
     }
     if (runqputslow(pp, gp, h, t)) return;
+    kicked = 0;
     // The queue is not full anymore: a thief took some. Retry the fast path.
   }
 }
@@ -85,11 +92,13 @@ bool runqputslow(P* pp, G* gp, std::uint32_t h, std::uint32_t t) {
   for (std::uint32_t i = 0; i < n; i++) batch[i] = pp->runq[idx(h + i)].load(platform::relaxed);
   // (P2) release: commits the take; the producer (us, later) and thieves acquire head.
   if (!pp->runqhead.cas_from(h, h + n, platform::release, platform::relaxed)) return false;
+  if (trace::on()) {
+    for (std::uint32_t i = 0; i < n; i++) TS_TRACE_G(batch[i], EvKind::RunqPutSlow, pp->id, 0, 0, 0);
+  }
   batch[n] = gp;
   // Link the Gs only after the CAS claimed them: before it, a thief may own some of them.
   for (std::uint32_t i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
   batch[n]->schedlink = nullptr;
-  TS_TRACE(EvKind::RunqPutSlow, pp->id, -1, gp->goid, 0, 0, n + 1);
   sched.lock.lock();
   globrunqputbatch(batch[0], batch[n], std::int32_t(n + 1));
   sched.lock.unlock();
@@ -104,7 +113,7 @@ void runqputbatch(P* pp, G** batch, std::uint32_t n) {
   std::uint32_t i = 0;
   for (; i < n && t - h < kRunqSize; i++, t++) {
     pp->runq[idx(t)].store(batch[i], platform::relaxed);
-    TS_TRACE(EvKind::RunqPut, pp->id, -1, batch[i]->goid, 0);
+    TS_TRACE_G(batch[i], EvKind::RunqPut, pp->id, 0, 0, 0);  // before the publishing store
   }
   pp->runqtail.store(t, platform::release);  // (P1)
   if (i == n) return;
@@ -123,7 +132,7 @@ G* runqget(P* pp, bool* inheritTime) {
   // A failed CAS can only mean a thief took runnext; then try the ring. (R)
   if (next != nullptr && pp->runnext.cas_from(next, nullptr, platform::acq_rel, platform::relaxed)) {
     *inheritTime = true;
-    TS_TRACE(EvKind::RunqGet, pp->id, -1, next->goid, 1);
+    TS_TRACE_G(next, EvKind::RunqGet, pp->id, 1, 0, 0);
     return next;
   }
   for (;;) {
@@ -133,7 +142,7 @@ G* runqget(P* pp, bool* inheritTime) {
     G* gp = pp->runq[idx(h)].load(platform::relaxed);
     if (pp->runqhead.cas_from(h, h + 1, platform::release, platform::relaxed)) {  // (P2)
       *inheritTime = false;
-      TS_TRACE(EvKind::RunqGet, pp->id, -1, gp->goid, 0);
+      TS_TRACE_G(gp, EvKind::RunqGet, pp->id, 0, 0, 0);
       return gp;
     }
   }
@@ -158,15 +167,33 @@ std::uint32_t runqgrab(P* p2, Atomic<G*>* batch, std::uint32_t batchHead, bool s
         platform::usleep(3);
       }
       if (!p2->runnext.cas_from(next, nullptr, platform::acq_rel, platform::relaxed)) continue;  // (R)
+      TS_TRACE_G(next, EvKind::RunqSteal, -1, std::uint32_t(p2->id), 1 | 2, 0);
       batch[idx(batchHead)].store(next, platform::relaxed);
       return 1;
     }
     if (n > kRunqSize / 2) continue;  // read an inconsistent h and t
+    G* got[kRunqSize / 2];  // what we copied, for the events after the commit
     for (std::uint32_t i = 0; i < n; i++) {
       G* gp = p2->runq[idx(h + i)].load(platform::relaxed);
       batch[idx(batchHead + i)].store(gp, platform::relaxed);
+      got[i] = gp;
     }
-    if (p2->runqhead.cas_from(h, h + n, platform::release, platform::relaxed)) return n;  // (P2)
+#if defined(TOUCHSTONE_BROKEN_STEAL)
+    // The purposely broken runtime (touchstone-broken): the thief never commits its take, so
+    // the victim keeps the Gs it just stole — each runs twice. The conformance checker must
+    // catch it (tools/cli/cli_test.sh); never defined in a real build.
+    if (p2->runqhead.load(platform::acquire) == h) {
+#else
+    if (p2->runqhead.cas_from(h, h + n, platform::release, platform::relaxed)) {  // (P2)
+#endif
+      // One event per G, right after the commit; the last is the one the thief runs.
+      if (trace::on()) {
+        for (std::uint32_t i = 0; i < n; i++) {
+          TS_TRACE_G(got[i], EvKind::RunqSteal, -1, std::uint32_t(p2->id), i + 1 == n ? 2u : 0u, 0);
+        }
+      }
+      return n;
+    }
   }
 }
 
@@ -178,7 +205,6 @@ G* runqsteal(P* pp, P* p2, bool stealRunNextG) {
   if (n == 0) return nullptr;
   n--;
   G* gp = pp->runq[idx(t + n)].load(platform::relaxed);
-  TS_TRACE(EvKind::RunqSteal, pp->id, -1, gp->goid, std::uint32_t(p2->id), 0, n + 1);
   if (n == 0) return gp;
   const std::uint32_t h = pp->runqhead.load(platform::acquire);  // (A2)
   if (t - h + n >= kRunqSize) throw_("runqsteal: runq overflow");
@@ -216,7 +242,7 @@ void globrunqput(G* gp) {
   sched.runqtail_ = gp;
   // relaxed: runqsize is a hint outside the lock; the lock orders the queue itself.
   sched.runqsize.store(sched.runqsize.load(platform::relaxed) + 1, platform::relaxed);
-  TS_TRACE(EvKind::GlobrunqPut, -1, -1, gp->goid, 0);
+  TS_TRACE_G(gp, EvKind::GlobrunqPut, -1, 0, 0, 0);
 }
 
 void globrunqputhead(G* gp) {
@@ -224,7 +250,7 @@ void globrunqputhead(G* gp) {
   sched.runqhead_ = gp;
   if (sched.runqtail_ == nullptr) sched.runqtail_ = gp;
   sched.runqsize.store(sched.runqsize.load(platform::relaxed) + 1, platform::relaxed);
-  TS_TRACE(EvKind::GlobrunqPut, -1, -1, gp->goid, 1);
+  TS_TRACE_G(gp, EvKind::GlobrunqPut, -1, 1, 0, 0);
 }
 
 void globrunqputbatch(G* head, G* tail, std::int32_t n) {
@@ -237,7 +263,7 @@ void globrunqputbatch(G* head, G* tail, std::int32_t n) {
   sched.runqtail_ = tail;
   sched.runqsize.store(sched.runqsize.load(platform::relaxed) + n, platform::relaxed);
   if (trace::on()) {
-    for (G* gp = head; gp != nullptr; gp = gp->schedlink) TS_TRACE(EvKind::GlobrunqPut, -1, -1, gp->goid, 0);
+    for (G* gp = head; gp != nullptr; gp = gp->schedlink) TS_TRACE_G(gp, EvKind::GlobrunqPut, -1, 0, 0, 0);
   }
 }
 
@@ -255,13 +281,14 @@ G* globrunqget(P* pp, std::int32_t max) {
   G* gp = sched.runqhead_;
   sched.runqhead_ = gp->schedlink;
   if (sched.runqhead_ == nullptr) sched.runqtail_ = nullptr;
-  TS_TRACE(EvKind::GlobrunqGet, pp->id, -1, gp->goid, 0, 0, n);
+  TS_TRACE_G(gp, EvKind::GlobrunqGet, pp->id, 0, 0, 0);
   n--;
   G* rest[kRunqSize / 2];
   for (std::int32_t i = 0; i < n; i++) {
     rest[i] = sched.runqhead_;
     sched.runqhead_ = rest[i]->schedlink;
     if (sched.runqhead_ == nullptr) sched.runqtail_ = nullptr;
+    TS_TRACE_G(rest[i], EvKind::GlobrunqGet, pp->id, 0, 0, 0);
   }
   // The ring has room: we only get here with an empty local queue or, for the fairness
   // check, with at most max = 1 G taken and none to put.

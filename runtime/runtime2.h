@@ -99,6 +99,11 @@ struct G {
   Stack stack;                       // owner
   Atomic<std::uint32_t> atomicstatus{Gidle};  // read by anyone; changed only via casgstatus
   std::int64_t goid = 0;             // set once by newproc under no contention
+  // The gseq of this G's last trace event (runtime/trace.h). Owner: the M holding the G — the
+  // run queues' release/acquire pairs and the locks that order every hand-off of the G order
+  // this counter too. A plain integer on purpose: a platform atomic would be a scheduling
+  // point in the simulator, between an event's linearization point and its emission.
+  std::uint64_t traceseq = 0;
   M* m = nullptr;                    // owner: the M running it (Grunning/Gsyscall), else null
   G* schedlink = nullptr;            // sched.lock or owner: global queue / free-list link
   // Preemption request. Written by sysmon and stopTheWorld (relaxed: a hint; the G acts on it

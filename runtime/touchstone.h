@@ -93,6 +93,12 @@ inline void preempt_check() { runtime::preempt_check(); }
 inline int gomaxprocs(int n) { return runtime::setgomaxprocs(n); }
 // The current goroutine's id.
 std::int64_t goid();
+// Emits a program-level event (EvKind::UserSend ... UserWgWait, runtime/trace.h) about the
+// current goroutine to the runtime's trace listener, if any. The program interpreter uses it to
+// report what each goroutine sent, received, locked and waited for, so that the conformance
+// checker can hold the program's semantics (channel FIFO, exactly-once delivery, mutual
+// exclusion, wait groups) against the same event stream as the scheduler's.
+void trace_user(runtime::EvKind kind, std::uint32_t a, std::uint32_t b, std::int64_t n);
 
 namespace detail {
 // exitsyscall on every way out of the call, exceptions included.

@@ -19,6 +19,9 @@ void emit_slow(const Event& ev) {
   }
   listener->event(e);
 }
+
+std::uint64_t next_gseq(const void* gp) { return ++static_cast<G*>(const_cast<void*>(gp))->traceseq; }
+std::int64_t goid_of(const void* gp) { return static_cast<const G*>(gp)->goid; }
 }  // namespace trace
 
 const char* evkind_name(EvKind k) {
@@ -43,6 +46,17 @@ const char* evkind_name(EvKind k) {
     case EvKind::Procs: return "Procs";
     case EvKind::GoCreate: return "GoCreate";
     case EvKind::GoEnd: return "GoEnd";
+    case EvKind::RunqDrain: return "RunqDrain";
+    case EvKind::MStart: return "MStart";
+    case EvKind::MStop: return "MStop";
+    case EvKind::Exit: return "Exit";
+    case EvKind::UserSend: return "UserSend";
+    case EvKind::UserRecv: return "UserRecv";
+    case EvKind::UserClose: return "UserClose";
+    case EvKind::UserLock: return "UserLock";
+    case EvKind::UserUnlock: return "UserUnlock";
+    case EvKind::UserWgAdd: return "UserWgAdd";
+    case EvKind::UserWgWait: return "UserWgWait";
   }
   return "?";
 }

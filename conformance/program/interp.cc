@@ -35,17 +35,32 @@ struct GRecord {
   std::vector<std::unique_ptr<GRecord>> children;  // written by this goroutine only
 };
 
+// What a channel carries: the program's value and a tag unique in the run, so that the
+// conformance checker can tell every send apart (UserSend/UserRecv events, runtime/trace.h).
+struct Msg {
+  std::int64_t value = 0;
+  std::uint32_t tag = 0;  // 0: the zero Msg a receive from a closed channel returns
+};
+
 struct Shared {
   Shared(const Program& p, const RunOptions& o) : prog(p), opts(o) {}
   const Program& prog;
   const RunOptions& opts;
   std::vector<std::vector<std::size_t>> match;  // per body: for a Loop op, the index of its End
-  std::vector<Chan<std::int64_t>> chans;
+  std::vector<Chan<Msg>> chans;
   std::vector<Mutex> mutexes;
   std::vector<WaitGroup> waitgroups;
   std::atomic<std::uint64_t> goroutines{1};  // main
   std::atomic<std::uint64_t> steps{0};
+  std::atomic<std::uint32_t> tags{0};  // the last tag given to a send
 };
+
+// Program-level events for the checker (no-ops without a trace listener). The rules for when
+// each is emitted — before or after its operation — are in runtime/trace.h.
+using runtime::EvKind;
+void note(EvKind k, std::int32_t ref, std::uint32_t b, std::int64_t n) {
+  trace_user(k, std::uint32_t(ref), b, n);
+}
 
 std::vector<std::vector<std::size_t>> loop_matches(const Program& p) {
   std::vector<std::vector<std::size_t>> match(p.bodies.size());
@@ -138,20 +153,43 @@ void interpret(Shared& sh, GRecord& g) {
         break;
       case OpKind::Send: {
         const std::int64_t v = op.n + (op.var >= 0 ? loops[std::size_t(op.var)].iter : 0);
-        sh.chans[std::size_t(op.ref)].send(v);
+        const std::uint32_t tag = sh.tags.fetch_add(1, std::memory_order_relaxed) + 1;
+        note(EvKind::UserSend, op.ref, tag, v);
+        sh.chans[std::size_t(op.ref)].send(Msg{v, tag});
         break;
       }
       case OpKind::Recv: {
-        const auto [v, ok] = sh.chans[std::size_t(op.ref)].recv2();
-        g.recvs.push_back({op.ref, v, ok});
+        const auto [m, ok] = sh.chans[std::size_t(op.ref)].recv2();
+        note(EvKind::UserRecv, op.ref, ok ? m.tag : 0, m.value);
+        g.recvs.push_back({op.ref, m.value, ok});
         break;
       }
-      case OpKind::Close: sh.chans[std::size_t(op.ref)].close(); break;
-      case OpKind::Lock: sh.mutexes[std::size_t(op.ref)].lock(); break;
-      case OpKind::Unlock: sh.mutexes[std::size_t(op.ref)].unlock(); break;
-      case OpKind::WgAdd: sh.waitgroups[std::size_t(op.ref)].add(op.n); break;
-      case OpKind::WgDone: sh.waitgroups[std::size_t(op.ref)].done(); break;
-      case OpKind::WgWait: sh.waitgroups[std::size_t(op.ref)].wait(); break;
+      case OpKind::Close:
+        note(EvKind::UserClose, op.ref, 0, 0);
+        sh.chans[std::size_t(op.ref)].close();
+        break;
+      case OpKind::Lock:
+        sh.mutexes[std::size_t(op.ref)].lock();
+        note(EvKind::UserLock, op.ref, 0, 0);
+        break;
+      case OpKind::Unlock:
+        note(EvKind::UserUnlock, op.ref, 0, 0);
+        sh.mutexes[std::size_t(op.ref)].unlock();
+        break;
+      case OpKind::WgAdd:
+        if (op.n < 0) note(EvKind::UserWgAdd, op.ref, 0, op.n);
+        sh.waitgroups[std::size_t(op.ref)].add(op.n);
+        if (op.n >= 0) note(EvKind::UserWgAdd, op.ref, 0, op.n);
+        break;
+      case OpKind::WgDone:
+        note(EvKind::UserWgAdd, op.ref, 0, -1);
+        sh.waitgroups[std::size_t(op.ref)].done();
+        break;
+      case OpKind::WgWait:
+        note(EvKind::UserWgWait, op.ref, 0, 0);
+        sh.waitgroups[std::size_t(op.ref)].wait();
+        note(EvKind::UserWgWait, op.ref, 1, 0);
+        break;
       case OpKind::Sleep:  // no timers yet: a sleeping syscall (interp.h)
       case OpKind::Syscall: {
         const auto us = std::uint32_t(op.n);

@@ -35,23 +35,18 @@ TraceRecorder::Buffer* TraceRecorder::overflow_buffer(std::int64_t m) {
   return b.get();
 }
 
-std::uint64_t TraceRecorder::next_gseq(std::int64_t g) { return ++gseq_[g]; }
-
 void TraceRecorder::event(const runtime::Event& ev) {
   Buffer* b = buffer_for(ev.m);
   std::lock_guard<std::mutex> l(b->mu);
   BufferedEvent e;
   e.rec.ev = ev;
   e.rec.seq = b->events.size();
-  if (ev.g != 0) {
-    // The ticket is taken under both locks, so ticket order agrees with the buffer's append
-    // order and with the G's gseq order (recorder.h).
-    std::lock_guard<std::mutex> gl(gseq_mu_);
-    e.rec.gseq = next_gseq(ev.g);
-    e.ticket = tickets_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    e.ticket = tickets_.fetch_add(1, std::memory_order_relaxed);
-  }
+  // gseq comes from the runtime (runtime/trace.h, "gseq"): drawn by the M holding the G, so it
+  // is the G's true order even where two Ms' events reach us in the other order.
+  e.rec.gseq = ev.g != 0 ? ev.gseq : 0;
+  e.rec.ev.gseq = e.rec.gseq;
+  // The ticket is taken under the buffer's lock, so ticket order agrees with append order.
+  e.ticket = tickets_.fetch_add(1, std::memory_order_relaxed);
   b->events.push_back(e);
 }
 

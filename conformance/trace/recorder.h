@@ -8,11 +8,10 @@
 //
 // Recording. event() is called concurrently from every M. Each M id has its own buffer (events
 // with m < 0 — sysmon, the host thread — share one); an event is appended to its M's buffer
-// with seq = its position there. An event naming a G (g != 0) also gets gseq = 1, 2, 3, ... per
-// goroutine, in the order the recorder received that G's events. G status changes arrive in
-// the order they happened (casgstatus emits before the G is published to a queue or wait list,
-// where another M could take it), so they chain; an event emitted after the publication
-// (RunqPut follows the store that makes the G stealable) can arrive after a thief's events.
+// with seq = its position there. An event naming a G carries the gseq the runtime drew for it
+// (runtime/trace.h, "gseq": the M holding the G draws it, so gseqs follow the G's true history
+// even when the events reach the recorder in another order — e.g. a thief that stole a G
+// reports before the putter reported the put).
 //
 // Merging (merge(); after the run — Runtime::run returned — so every buffer is final). A k-way
 // merge of the buffers, like the ordering pass of Go's internal/trace parser:
@@ -20,11 +19,9 @@
 //   - an event for G with gseq k is emitted only after G's event with gseq k-1; a buffer whose
 //     front event waits for a gseq not yet emitted is blocked until that event is emitted;
 //   - among the buffers whose front event may go, the one recorded earliest goes first. "Earliest"
-//     is a global ticket (one relaxed fetch_add per event) taken inside the same critical
-//     sections that assign seq and gseq, so it agrees with both orders and the merge reproduces
-//     the order the recorder saw. The ticket is only a tie-break; the two rules above are what
-//     make the order consistent, and they stay valid when the ticket becomes a cheaper, less
-//     precise clock (as cputicks are in Go).
+//     is a global ticket (one relaxed fetch_add per event) taken inside the critical section that
+//     assigns seq. The ticket is only a tie-break; the two rules above are what make the order
+//     consistent, and they stay valid for a cheaper, less precise clock (as cputicks are in Go).
 //   - should every remaining front event be blocked (impossible for a recorder's own buffers;
 //     possible for hand-built input to merge_buffers), the blocked one with the smallest ticket
 //     goes anyway, so the merge always terminates and emits every event exactly once.
@@ -87,19 +84,12 @@ class TraceRecorder : public runtime::TraceListener {
 
   Buffer* buffer_for(std::int64_t m);
   Buffer* overflow_buffer(std::int64_t m);
-  std::uint64_t next_gseq(std::int64_t g);
   std::vector<std::vector<BufferedEvent>> snapshot();
 
   Buffer shared_;  // m < 0: sysmon, the host thread
   std::array<std::atomic<Buffer*>, kDirectMs> direct_{};
   std::mutex overflow_mu_;
   std::map<std::int64_t, std::unique_ptr<Buffer>> overflow_;
-
-  // Per-G sequence numbers. A map under one mutex is acceptable for this version (only events
-  // that name a G take it, for a hash lookup); a lock-free counter will move into the
-  // runtime's G later, which removes this lock.
-  std::mutex gseq_mu_;
-  std::unordered_map<std::int64_t, std::uint64_t> gseq_;
 
   std::atomic<std::uint64_t> tickets_{0};
 };

@@ -75,6 +75,7 @@ bool is_status_kind(EvKind k) { return k == EvKind::GStatus || k == EvKind::PSta
 class Reader {
  public:
   Reader(std::span<const std::uint8_t> bytes, std::uint64_t max_records) : in_(bytes), max_records_(max_records) {}
+  std::uint16_t flags() const { return flags_; }
 
   bool read(std::vector<TraceRecord>* out) {
     if (!read_header()) return false;
@@ -141,8 +142,11 @@ class Reader {
     const std::string version = "version " + std::to_string(kTraceVersion);
     if (!read_fixed(2, version, &v)) return false;
     if (v != kTraceVersion) return fail(8, "expected " + version + ", got " + std::to_string(v));
-    if (!read_fixed(2, "flags 0", &v)) return false;
-    if (v != 0) return fail(10, "expected flags 0, got " + std::to_string(v));
+    if (!read_fixed(2, "flags", &v)) return false;
+    if ((v & ~std::uint64_t{kTraceKnownFlags}) != 0) {
+      return fail(10, "expected flags with only bit 0 (exact order) set, got " + std::to_string(v));
+    }
+    flags_ = static_cast<std::uint16_t>(v);
     if (!read_fixed(4, "reserved 0", &v)) return false;
     if (v != 0) return fail(12, "expected reserved 0, got " + std::to_string(v));
     return true;
@@ -217,6 +221,7 @@ class Reader {
     if (!read_u32("b", index, &r->ev.b)) return false;
     if (!read_varint("n", index, &u)) return false;
     r->ev.n = static_cast<std::int64_t>(u);
+    r->ev.gseq = r->gseq;
     return check_gseq(*r, index, at.gseq) && check_status(*r, index, at);
   }
 
@@ -262,6 +267,7 @@ class Reader {
   static constexpr std::size_t kTrailer = std::numeric_limits<std::size_t>::max();
 
   std::span<const std::uint8_t> in_;
+  std::uint16_t flags_ = 0;
   std::uint64_t max_records_;
   std::size_t pos_ = 0;
   std::string error_;
@@ -312,12 +318,12 @@ bool slurp(const std::string& path, std::string* data, std::string* error) {
 
 // ---- writer ------------------------------------------------------------------------------------
 
-std::string write_trace(std::span<const TraceRecord> records) {
+std::string write_trace(std::span<const TraceRecord> records, std::uint16_t flags) {
   std::string out;
   out.reserve(kTraceHeaderSize + records.size() * 16 + 1 + kMaxVarintBytes);
   out.append(kTraceMagic, sizeof kTraceMagic);
   put_u16(&out, kTraceVersion);
-  put_u16(&out, 0);  // flags
+  put_u16(&out, flags & kTraceKnownFlags);
   put_u32(&out, 0);  // reserved
   for (const TraceRecord& r : records) put_record(&out, r);
   out.push_back(static_cast<char>(kTrailerKind));
@@ -325,8 +331,9 @@ std::string write_trace(std::span<const TraceRecord> records) {
   return out;
 }
 
-bool write_trace_file(const std::string& path, std::span<const TraceRecord> records, std::string* error) {
-  const std::string bytes = write_trace(records);
+bool write_trace_file(const std::string& path, std::span<const TraceRecord> records, std::string* error,
+                      std::uint16_t flags) {
+  const std::string bytes = write_trace(records, flags);
   const std::string tmp = path + ".tmp";
   File f(std::fopen(tmp.c_str(), "wb"));
   if (!f) {
@@ -352,22 +359,26 @@ bool write_trace_file(const std::string& path, std::span<const TraceRecord> reco
 // ---- reader ------------------------------------------------------------------------------------
 
 bool read_trace(std::span<const std::uint8_t> bytes, std::vector<TraceRecord>* out, std::string* error,
-                std::uint64_t max_records) {
+                std::uint64_t max_records, std::uint16_t* flags) {
   out->clear();
   Reader reader(bytes, std::min(max_records, kMaxTraceRecords));
-  if (reader.read(out)) return true;
+  if (reader.read(out)) {
+    if (flags != nullptr) *flags = reader.flags();
+    return true;
+  }
   out->clear();
   out->shrink_to_fit();
   set_error(error, reader.error());
   return false;
 }
 
-bool read_trace_file(const std::string& path, std::vector<TraceRecord>* out, std::string* error) {
+bool read_trace_file(const std::string& path, std::vector<TraceRecord>* out, std::string* error,
+                     std::uint16_t* flags) {
   out->clear();
   std::string data;
   if (!slurp(path, &data, error)) return false;
   std::string err;
-  if (read_trace(as_bytes(data), out, &err)) return true;
+  if (read_trace(as_bytes(data), out, &err, kMaxTraceRecords, flags)) return true;
   set_error(error, path + ": " + err);
   return false;
 }
@@ -409,25 +420,43 @@ std::string details(const runtime::Event& e, unsigned* used) {
   switch (e.kind) {
     case EvKind::GStatus: *used = kA | kB; return gname(e.a) + "->" + gname(e.b);
     case EvKind::PStatus: *used = kA | kB; return pname(e.a) + "->" + pname(e.b);
-    case EvKind::RunqPut: *used = kA; return choice(e.a, "tail", "runnext");
+    case EvKind::RunqPut:
+      *used = kA | kB;
+      return choice(e.a, "tail", "runnext") + (e.b == 1 ? " kicked" : e.b == 0 ? "" : " b=" + std::to_string(e.b));
     case EvKind::RunqGet: *used = kA; return choice(e.a, "ring", "runnext");
-    case EvKind::RunqSteal: *used = kA | kN; return "from P" + std::to_string(e.a) + " n=" + n;
-    case EvKind::RunqPutSlow: *used = kN; return "n=" + n;
+    case EvKind::RunqSteal:
+      *used = kA | kB;
+      return "from P" + std::to_string(e.a) + ((e.b & 1) ? " runnext" : " ring") + ((e.b & 2) ? " run" : " keep") +
+             (e.b > 3 ? " b=" + std::to_string(e.b) : "");
+    case EvKind::RunqPutSlow: *used = 0; return "";
     case EvKind::GlobrunqPut: *used = kA; return choice(e.a, "tail", "head");
-    case EvKind::GlobrunqGet: *used = kN; return "n=" + n;
+    case EvKind::GlobrunqGet: *used = 0; return "";
+    case EvKind::RunqDrain: *used = kA; return choice(e.a, "ring", "runnext");
+    case EvKind::MStart: *used = kA | kN; return choice(e.a, "wake", "new") + " M" + n;
+    case EvKind::MStop: *used = 0; return "";
+    case EvKind::Exit: *used = 0; return "";
+    case EvKind::UserSend: *used = kA | kB | kN; return "c" + std::to_string(e.a) + " tag=" + std::to_string(e.b) + " v=" + n;
+    case EvKind::UserRecv:
+      *used = kA | kB | kN;
+      return "c" + std::to_string(e.a) + (e.b == 0 ? " closed" : " tag=" + std::to_string(e.b)) + " v=" + n;
+    case EvKind::UserClose: *used = kA; return "c" + std::to_string(e.a);
+    case EvKind::UserLock: *used = kA; return "mu" + std::to_string(e.a);
+    case EvKind::UserUnlock: *used = kA; return "mu" + std::to_string(e.a);
+    case EvKind::UserWgAdd: *used = kA | kN; return "wg" + std::to_string(e.a) + " " + n;
+    case EvKind::UserWgWait: *used = kA | kB; return "wg" + std::to_string(e.a) + (e.b == 0 ? " begin" : e.b == 1 ? " end" : " b=" + std::to_string(e.b));
     case EvKind::MSpinning: *used = kA | kN; return choice(e.a, "stop", "start") + " nmspinning=" + n;
     case EvKind::Park: *used = kA; return reason(e.a);
     case EvKind::Ready: *used = kN; return "by " + id_or_dash('g', e.n, 0);
     case EvKind::SyscallEnter: *used = kA; return choice(e.a, "", "block");
     case EvKind::SyscallExit: *used = kA; return choice(e.a, "slow", "fast");
     case EvKind::PreemptRequest:
-      *used = kA;
-      return e.a == 1 ? "by sysmon" : e.a == 2 ? "by stw" : "a=" + std::to_string(e.a);
+      *used = kA | kN;
+      return id_or_dash('g', e.n, 0) + (e.a == 1 ? " by sysmon" : e.a == 2 ? " by stw" : " a=" + std::to_string(e.a));
+    case EvKind::StwBegin: *used = kA; return choice(e.a, "request", "stopped");
     case EvKind::StwEnd: *used = kA; return "procs=" + std::to_string(e.a);
     case EvKind::Procs: *used = kA | kB; return std::to_string(e.a) + "->" + std::to_string(e.b);
     case EvKind::GoCreate: *used = kN; return "by " + id_or_dash('g', e.n, 0);
     case EvKind::Retake:
-    case EvKind::StwBegin:
     case EvKind::GoEnd: *used = 0; return "";
   }
   *used = 0;

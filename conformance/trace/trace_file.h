@@ -32,7 +32,8 @@ namespace touchstone::trace {
 //          id (ev.m >= 0); all events with ev.m < 0 (sysmon, the host thread) share one buffer
 //          and one counter. In a merged trace the records of one buffer appear in seq order.
 //   gseq — the per-goroutine sequence number: for an event naming a G (ev.g != 0), 1, 2, 3, ...
-//          in the order the events happened to that G; 0 for events without a G.
+//          in the order the events happened to that G; 0 for events without a G. The runtime
+//          draws it (runtime/trace.h, "gseq"); ev.gseq carries the same number.
 struct TraceRecord {
   runtime::Event ev;
   std::uint64_t seq = 0;
@@ -43,12 +44,16 @@ bool operator==(const TraceRecord& x, const TraceRecord& y);
 
 // ---- format constants (README.md) ------------------------------------------------------------
 inline constexpr char kTraceMagic[8] = {'T', 'S', 'T', 'R', 'A', 'C', 'E', '\0'};
-inline constexpr std::uint16_t kTraceVersion = 1;
+inline constexpr std::uint16_t kTraceVersion = 2;
+// Header flags. kTraceFlagExactOrder: the records are in the order the events happened (a
+// simulated run: runtime/trace.h, "Linearization rule"), so a checker may use the order between
+// different Gs and Ms; without it only each M's and each G's own order hold (a native trace).
+inline constexpr std::uint16_t kTraceFlagExactOrder = 1;
+inline constexpr std::uint16_t kTraceKnownFlags = kTraceFlagExactOrder;
 inline constexpr std::size_t kTraceHeaderSize = 16;
 inline constexpr std::uint8_t kTrailerKind = 0xFF;
-// Number of EvKind values (GoEnd is the last); a kind byte >= this (other than the trailer)
-// is unknown.
-inline constexpr std::uint32_t kEvKindCount = static_cast<std::uint32_t>(runtime::EvKind::GoEnd) + 1;
+// Number of EvKind values; a kind byte >= this (other than the trailer) is unknown.
+inline constexpr std::uint32_t kEvKindCount = static_cast<std::uint32_t>(runtime::kLastEvKind) + 1;
 // Number of P status values (Pdead is the last).
 inline constexpr std::uint32_t kPStatusCount = 5;
 // The reader refuses traces with more records than this (64 Mi).
@@ -62,12 +67,13 @@ inline constexpr std::size_t kMaxVarintBytes = 10;
 // given; the reader accepts the result if every record is well-formed (README.md, "Validity"):
 // GStatus/PStatus statuses below their counts, gseq == 0 exactly when g == 0, at most
 // kMaxTraceRecords records.
-std::string write_trace(std::span<const TraceRecord> records);
+std::string write_trace(std::span<const TraceRecord> records, std::uint16_t flags = 0);
 
 // Writes write_trace(records) to `path`: first to "<path>.tmp", then renamed over `path`, so a
 // reader never sees a half-written file. On failure returns false, sets *error (if non-null)
 // to "<file>: <what failed>: <strerror>" and leaves no .tmp file behind.
-bool write_trace_file(const std::string& path, std::span<const TraceRecord> records, std::string* error);
+bool write_trace_file(const std::string& path, std::span<const TraceRecord> records, std::string* error,
+                      std::uint16_t flags = 0);
 
 // ---- reader ----------------------------------------------------------------------------------
 
@@ -75,9 +81,10 @@ bool write_trace_file(const std::string& path, std::span<const TraceRecord> reco
 // returns false, leaves *out empty and sets *error (if non-null) to "offset N: <what was
 // expected>", N being the byte offset of the problem (README.md lists every message). A trace
 // with more than max_records records is refused (a lower limit is for tests and callers with
-// tighter memory budgets).
+// tighter memory budgets). *flags (if non-null) receives the header's flags. Each record's
+// ev.gseq is set equal to its gseq.
 bool read_trace(std::span<const std::uint8_t> bytes, std::vector<TraceRecord>* out, std::string* error,
-                std::uint64_t max_records = kMaxTraceRecords);
+                std::uint64_t max_records = kMaxTraceRecords, std::uint16_t* flags = nullptr);
 
 // Convenience for a std::string holding the bytes (e.g. write_trace's result).
 inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
@@ -86,7 +93,8 @@ inline std::span<const std::uint8_t> as_bytes(std::string_view s) {
 
 // Reads and decodes the file at `path`. Errors: "<path>: cannot open: <strerror>",
 // "<path>: cannot read: <strerror>", or "<path>: offset N: ..." from read_trace.
-bool read_trace_file(const std::string& path, std::vector<TraceRecord>* out, std::string* error);
+bool read_trace_file(const std::string& path, std::vector<TraceRecord>* out, std::string* error,
+                     std::uint16_t* flags = nullptr);
 
 // ---- text dump -------------------------------------------------------------------------------
 
