@@ -17,6 +17,12 @@
 //                their meaning, only the scheduling differs.
 //   loop, }  the interpreter's own control flow      exit   returns from the goroutine
 //
+// Events for the checker. With a trace listener (RunOptions::trace) every send, recv, close,
+// lock, unlock and wait-group operation is also reported as a program-level event
+// (EvKind::UserSend ... UserWgWait, through touchstone::trace_user; runtime/trace.h says when
+// each is emitted). A channel carries the value with a tag unique in the run, so the checker
+// can tell every send apart: exactly-once delivery, per-sender FIFO, close semantics.
+//
 // The same sources build against the native runtime (touchstone_program) and the simulated one
 // (touchstone_program_sim); the interpreter does not know which. In the sim build the caller
 // wraps run_program in touchstone::simulate. Misuse is not guarded against: it does whatever
