@@ -111,6 +111,7 @@ Next run_mcallfn(M* mp);
 void stopm(M* mp);
 void mexit(M* mp);
 void checkdead();
+void mspinning_start(M* mp);
 
 inline std::int64_t midof(M* mp) { return mp != nullptr ? mp->id : -1; }
 
@@ -141,6 +142,7 @@ void mstart(void* arg) {
     mp->nextp = nullptr;
     acquirep(pp);
   }
+  if (mp->spinning) mspinning_start(mp);  // started spinning by startm (nmspinning counted it)
   schedule(mp);
   mexit(mp);
 }
@@ -201,6 +203,7 @@ void stopm(M* mp) {
   P* pp = mp->nextp;
   mp->nextp = nullptr;
   acquirep(pp);
+  if (mp->spinning) mspinning_start(mp);  // woken spinning by startm (nmspinning counted it)
 }
 
 void mspinning_start(M* mp) {
@@ -411,7 +414,9 @@ void gcstopm(M* mp) {
   if (mp->spinning) {
     mp->spinning = false;
     // OK to just drop nmspinning: startTheWorld unparks threads as necessary.
-    if (sched.nmspinning.fetch_sub(1, platform::seq_cst) - 1 < 0) throw_("gcstopm: negative nmspinning");
+    const std::int32_t n = sched.nmspinning.fetch_sub(1, platform::seq_cst) - 1;
+    if (n < 0) throw_("gcstopm: negative nmspinning");
+    TS_TRACE(EvKind::MSpinning, mp->p->id, mp->id, 0, 0, 0, n);
   }
   P* pp = releasep();
   sched.lock.lock();

@@ -58,7 +58,9 @@ enum class EvKind : std::uint8_t {
                   // by procresize (world stopped); a GlobrunqPut (head) follows.
   // -- Ps and Ms
   PStatus,        // p: status a -> b (runtime2.h), by m; right after the store or CAS
-  MSpinning,      // m starts (a = 1) or stops (a = 0) spinning; n = nmspinning after
+  MSpinning,      // m starts (a = 1) or stops (a = 0) spinning; n = nmspinning after. Always
+                  // the M's own event: an M that startm woke or created spinning emits its
+                  // start once it runs (with its P).
   MStart,         // m (the waker) hands P p to M n and wakes it (a = 0) or creates it (a = 1);
                   // M n is busy from now on. Just before the wakeup / thread creation.
   MStop,          // m is about to sleep in stopm with no P (not spinning). Under sched.lock,
