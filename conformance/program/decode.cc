@@ -25,7 +25,7 @@ constexpr std::array<Kind, 32> kKinds = {
     Kind::Send,  Kind::Send,  Kind::Send,  Kind::Send, Kind::Send, Kind::Send,  // 8-13
     Kind::Recv,  Kind::Recv,  Kind::Recv,  Kind::Recv, Kind::Recv, Kind::Recv,  // 14-19
     Kind::Recv,                                                                 // 20
-    Kind::Close,                                                                // 21
+    Kind::Close,                                                                // 21 (and procs)
     Kind::Lock,  Kind::Lock,                                                    // 22-23
     Kind::Loop,  Kind::Loop,  Kind::Loop,                                       // 24-26
     Kind::Wait,                                                                 // 27
@@ -49,6 +49,7 @@ std::int64_t op_cost(const Op& op) {
     case OpKind::Work:
     case OpKind::Sleep:
     case OpKind::Syscall: return 1 + op.n;
+    case OpKind::Procs: return 1 + kProcsSteps;
     default: return 1;
   }
 }
@@ -201,11 +202,13 @@ class Decoder {
           emit(send_first ? recv : send);
         }
         break;
-      case Kind::Close: {
+      case Kind::Close: {  // the slot of close and of procs, both rare
         const int c = a % kChans;
         if (main && loop_depth() == 0 && !closed_[std::size_t(c)] && (a >> 2) % 8 == 0 && charge(1)) {
           closed_[std::size_t(c)] = true;
           emit(Op::close(c));
+        } else if ((a >> 2) % 8 == 1) {
+          emit_charged(Op::procs(1 + (a >> 5)));  // 1..8 Ps: a stop-the-world
         } else {
           emit_yield();
         }

@@ -24,7 +24,10 @@
 //   14-20    recv        the other exchange: `recv c` then `send c V` (same c and V)
 //                        In main, both are spawns (as above); in a lock region, a `yield`.
 //   21       close       `close c<a%4>` only in main, outside loops, once per channel, and only
-//                        when (a>>2)%8 == 0; otherwise `yield` (close is rare on purpose)
+//                        when (a>>2)%8 == 0 (close is rare on purpose);
+//            procs       when (a>>2)%8 == 1: `procs 1 + (a>>5)` (1..8 Ps), in any body, loop or
+//                        lock region (a stop-the-world, rare on purpose: 1 pair in 256);
+//                        otherwise `yield`
 //   22-23    lock        `lock m<a%2>`, the next 1 + (a>>1)%4 pairs, `unlock m<a%2>`; a lock
 //                        inside a lock region is a `yield` (no self-deadlock)
 //   24-26    loop        `loop 1+a%4 [as i<level> when (a>>4)%2] {`, the next 1 + (a>>2)%4
@@ -37,6 +40,11 @@
 //                        `wg w0 done` first); otherwise `yield`
 //   31       new body    the pairs that follow form a new body named b<pair index> (main is
 //                        the pairs before the first one); past kMaxBodies bodies, a `yield`
+//
+// Mapping history: `procs` took the pairs (21, a) with (a>>2)%8 == 1, which were `yield`
+// before; every other pair decodes as it did, so the only change to an earlier program is that
+// some of its yields are now procs statements (which cost 11 steps where the yield cost 1, so
+// near kDecodeMaxSteps the step cap may drop a later op that used to fit).
 //
 // Regions (lock, loop) cover a number of following pairs and nest: a region ends early where
 // its enclosing region or its body ends. Every body other than main ends with `wg w0 done`, so

@@ -86,6 +86,7 @@ std::uint64_t step_cost(const Op& op) {
     case OpKind::Work:
     case OpKind::Sleep:
     case OpKind::Syscall: return 1 + std::uint64_t(op.n);
+    case OpKind::Procs: return 1 + std::uint64_t(kProcsSteps);
     default: return 1;
   }
 }
@@ -213,6 +214,7 @@ void interpret(Shared& sh, GRecord& g) {
         break;
       }
       case OpKind::Exit: return;
+      case OpKind::Procs: gomaxprocs(int(op.n)); break;  // stops and restarts the world
       default: budget_fatal(std::string("reserved op '") + op_keyword(op.kind) + "'");  // validate() rejects them
     }
     pc++;

@@ -16,6 +16,9 @@
 //                becomes Go's time.Sleep (the G parks on a timer, the M is free); programs keep
 //                their meaning, only the scheduling differs.
 //   loop, }  the interpreter's own control flow      exit   returns from the goroutine
+//   procs N      touchstone::gomaxprocs(N), Go's runtime.GOMAXPROCS(N): stops the world,
+//                resizes the P set to N and restarts it (nothing happens when N is already
+//                the count). RunOptions::procs is only the starting count.
 //
 // Events for the checker. With a trace listener (RunOptions::trace) every send, recv, close,
 // lock, unlock and wait-group operation is also reported as a program-level event
@@ -32,14 +35,14 @@
 // sim::Failure::Fatal carrying that message in the sim.
 //
 // Budgets (RunOptions). A step is one executed op (a loop header once, its `}` once per
-// iteration), plus N for `work N` and US for `sleep US` / `syscall US`; so a step is roughly a
-// microsecond or less. A goroutine that runs more than goroutine_steps steps, a run that runs
-// more than total_steps steps in all, or a spawn past max_goroutines goroutines (main included)
-// ends the program as a fatal error, "fatal error: program: ..." (exit 2 natively,
-// sim::Failure::Fatal in the sim). Stopping only the one goroutine would leave its peers
-// blocked and the runtime would then report a misleading deadlock. With the language's static
-// limits (program.h) these budgets make every run end in bounded time: it finishes, deadlocks
-// (the runtime reports it) or exhausts a budget.
+// iteration), plus N for `work N`, US for `sleep US` / `syscall US` and kProcsSteps (10) for
+// `procs N`; so a step is roughly a microsecond or less. A goroutine that runs more than
+// goroutine_steps steps, a run that runs more than total_steps steps in all, or a spawn past
+// max_goroutines goroutines (main included) ends the program as a fatal error, "fatal error:
+// program: ..." (exit 2 natively, sim::Failure::Fatal in the sim). Stopping only the one
+// goroutine would leave its peers blocked and the runtime would then report a misleading
+// deadlock. With the language's static limits (program.h) these budgets make every run end in
+// bounded time: it finishes, deadlocks (the runtime reports it) or exhausts a budget.
 //
 // Outcome. Every goroutine records each recv as (channel, value, ok), in order. Goroutines of
 // one body are interchangeable — which instance a spawn creates first depends on the schedule —
@@ -60,7 +63,7 @@
 namespace touchstone::program {
 
 struct RunOptions {
-  int procs = 1;                                     // GOMAXPROCS (1..256)
+  int procs = 1;                                     // GOMAXPROCS at the start (1..256)
   std::uint64_t seed = 0;                            // the runtime's fastrand seed (0: clock)
   std::int64_t force_preempt_ns = 10'000'000;        // sysmon's preemption threshold
   TraceListener* trace = nullptr;                    // runtime events (runtime/trace.h)

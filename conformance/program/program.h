@@ -40,6 +40,12 @@ inline constexpr std::int64_t kMaxWork = 1'000'000;          // work N: 0..N uni
 inline constexpr std::int64_t kMaxMicros = 1'000'000;        // sleep/syscall US: 0..US
 inline constexpr std::int64_t kMaxWgDelta = 10'000;          // wg W add N: -N..N
 inline constexpr std::int64_t kMaxValue = 1'000'000'000'000'000;  // send literals: -V..V
+inline constexpr std::int64_t kMaxProcs = 8;                 // procs N: 1..N (not the runtime's
+                                                             // 256: a program stays small)
+
+// The steps a `procs N` costs beyond its own (interp.h's step measure): a stop-the-world is
+// expensive, so it is charged like a 10 µs syscall. The decoder's cost model uses it too.
+inline constexpr std::int64_t kProcsSteps = 10;
 
 enum class OpKind : std::uint8_t {
   Spawn = 0,    // spawn B        go body B; ref = body
@@ -66,6 +72,9 @@ enum class OpKind : std::uint8_t {
   Load = 18,    // load           reserved: load through a pointer (GC issue)
   Call = 19,    // call           reserved: call a body as a function (stack growth issue)
   Ret = 20,     // ret            reserved: return from a call (stack growth issue)
+  // 32..: control of the runtime itself.
+  Procs = 32,   // procs N        runtime.GOMAXPROCS(N): stops the world, resizes the P set to
+                //                N Ps and restarts it (touchstone::gomaxprocs); n = N, 1..kMaxProcs
 };
 
 // The keyword of an operation in the text form ("spawn", "wg" for the three wg forms, "}" for
@@ -75,7 +84,8 @@ const char* op_keyword(OpKind k);
 struct Op {
   OpKind kind = OpKind::Yield;
   std::int32_t ref = 0;    // Spawn: body; Send/Recv/Close: channel; Lock/Unlock: mutex; Wg*: wait group
-  std::int64_t n = 0;      // Work: units; Sleep/Syscall: µs; WgAdd: delta; Send: literal; Loop: count
+  std::int64_t n = 0;      // Work: units; Sleep/Syscall: µs; WgAdd: delta; Send: literal; Loop: count;
+                           // Procs: the new GOMAXPROCS
   std::int32_t var = -1;   // Send: nesting level (0 = outermost) of the loop whose iteration
                            // index (0-based) is added to n; -1: a plain literal
   std::string name;        // Loop: the iteration variable ("" none)
@@ -106,6 +116,7 @@ struct Op {
   static Op loop(std::int64_t count, std::string var = {}) { return make(OpKind::Loop, 0, count, -1, std::move(var)); }
   static Op end() { return make(OpKind::End); }
   static Op exit() { return make(OpKind::Exit); }
+  static Op procs(std::int64_t n) { return make(OpKind::Procs, 0, n); }
 };
 
 struct ChanDecl {

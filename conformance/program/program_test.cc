@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <random>
 #include <set>
@@ -20,6 +21,7 @@
 #include "conformance/program/interp.h"
 #include "conformance/program/program.h"
 #include "conformance/program/text.h"
+#include "runtime/trace.h"
 
 #if defined(TOUCHSTONE_PLATFORM_SIM)
 #include "runtime/sim_harness.h"
@@ -334,8 +336,33 @@ const char* const kMixed =
     "  }\n"
     "}\n";
 
+// procs: grow to 3 Ps, queue 8 workers, shrink to 1 while they are runnable, grow back. The
+// workers' values survive every resize (STW-2: no runnable G is lost).
+const char* const kProcs =
+    "chan c cap 0\n"
+    "waitgroup all\n"
+    "go main {\n"
+    "  procs 3\n"
+    "  wg all add 8\n"
+    "  loop 8 {\n"
+    "    spawn w\n"
+    "  }\n"
+    "  procs 1\n"
+    "  loop 8 {\n"
+    "    recv c\n"
+    "  }\n"
+    "  wg all wait\n"
+    "  procs 3\n"
+    "}\n"
+    "go w {\n"
+    "  work 20\n"
+    "  procs 2\n"
+    "  send c 1\n"
+    "  wg all done\n"
+    "}\n";
+
 const char* const kAllPrograms[] = {kPingPong, kFifo,  kCloseBuffered, kCloseWakes, kWaitGroup,
-                                    kMutex,    kExit,  kLoopVars,      kMixed};
+                                    kMutex,    kExit,  kLoopVars,      kMixed,      kProcs};
 
 std::string repeat(const std::string& s, int n) {
   std::string out;
@@ -358,6 +385,17 @@ TEST(ProgramText, CanonicalTextRoundTrips) {
   }
   // Together the programs use every operation of the language.
   for (int k = 0; k <= int(OpKind::Exit); k++) EXPECT_TRUE(kinds.count(OpKind(k))) << op_keyword(OpKind(k));
+  EXPECT_TRUE(kinds.count(OpKind::Procs));
+}
+
+TEST(ProgramText, ProcsParsesToTheExpectedIR) {
+  const Program p = parse_ok("go main {\n  procs 1\n  loop 2 {\n    procs 8\n  }\n}\n");
+  Program want;
+  want.bodies = {{"main", {Op::procs(1), Op::loop(2), Op::procs(kMaxProcs), Op::end()}}};
+  EXPECT_EQ(p, want);
+  EXPECT_EQ(print(want), "go main {\n  procs 1\n  loop 2 {\n    procs 8\n  }\n}\n");
+  // Non-canonical spacing and a comment: the canonical form is `procs N`.
+  EXPECT_EQ(print(parse_ok("go main {\n\tprocs   04 # resize\n}\n")), "go main {\n  procs 4\n}\n");
 }
 
 TEST(ProgramText, PingPongParsesToTheExpectedIR) {
@@ -421,13 +459,15 @@ TEST(ProgramText, ProgramsBuiltInCodeRoundTrip) {
                {Op::spawn(1), Op::yield(), Op::work(kMaxWork), Op::loop(kMaxLoopCount, "i"), Op::loop(0, "j"),
                 Op::send(0, -kMaxValue, 0), Op::send(1, kMaxValue, 1), Op::send(1, 0, 1), Op::end(), Op::end(),
                 Op::recv(1), Op::close(0), Op::lock(0), Op::unlock(0), Op::wg_add(1, -kMaxWgDelta),
-                Op::wg_done(0), Op::wg_wait(1), Op::sleep(kMaxMicros), Op::syscall(0), Op::exit()}},
+                Op::wg_done(0), Op::wg_wait(1), Op::sleep(kMaxMicros), Op::syscall(0), Op::procs(1),
+                Op::procs(kMaxProcs), Op::exit()}},
               {"other", {}}};
   ASSERT_EQ(validate(p), "");
   const std::string text = print(p);
   EXPECT_EQ(parse_ok(text), p) << text;
   EXPECT_NE(text.find("    send a i-1000000000000000\n"), std::string::npos) << text;
   EXPECT_NE(text.find("      send b j\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  procs 1\n  procs 8\n  exit\n"), std::string::npos) << text;
 }
 
 TEST(ProgramText, ValidateRejectsMalformedPrograms) {
@@ -449,6 +489,14 @@ TEST(ProgramText, ValidateRejectsMalformedPrograms) {
   EXPECT_EQ(broken([](Program& p) { p.chans[1].cap = -1; }), "channel 'pong': capacity -1 out of range (0..4096)");
   EXPECT_EQ(broken([](Program& p) { p.bodies[1].ops.insert(p.bodies[1].ops.begin(), Op::end()); }),
             "body 'echo' op 0 (}): '}' without an open loop");
+  // procs: 1..kMaxProcs, no ref; kinds between the reserved ones and procs are unknown.
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0] = Op::procs(0); }), "body 'main' op 0 (procs): number 0 out of range (1..8)");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0] = Op::procs(9); }), "body 'main' op 0 (procs): number 9 out of range (1..8)");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0] = Op::make(OpKind::Procs, 1, 2); }), "body 'main' op 0 (procs): ref must be 0");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0] = Op::procs(kMaxProcs); }), "");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0].kind = OpKind(21); }), "body 'main' op 0 (?): unknown op kind 21");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0].kind = OpKind(31); }), "body 'main' op 0 (?): unknown op kind 31");
+  EXPECT_EQ(broken([](Program& p) { p.bodies[0].ops[0].kind = OpKind(33); }), "body 'main' op 0 (?): unknown op kind 33");
 }
 
 // ---- text: errors ----------------------------------------------------------------------------
@@ -486,6 +534,15 @@ TEST(ProgramText, ParseErrorsHaveExactPositions) {
             "t.prog:3:15: loop variable 'i' is already bound by an enclosing loop");
   EXPECT_EQ(parse_error("waitgroup w\ngo main {\n  wg w finish\n}\n"),
             "t.prog:3:8: unexpected 'finish'; expected 'add', 'done' or 'wait'");
+  EXPECT_EQ(parse_error("go main {\n  procs 0\n}\n"), "t.prog:2:9: procs count 0 out of range (1..8)");
+  EXPECT_EQ(parse_error("go main {\n  procs 9\n}\n"), "t.prog:2:9: procs count 9 out of range (1..8)");
+  EXPECT_EQ(parse_error("go main {\n  procs 99999999999999999999\n}\n"),
+            "t.prog:2:9: procs count 99999999999999999999 out of range (1..8)");
+  EXPECT_EQ(parse_error("go main {\n  procs x\n}\n"), "t.prog:2:9: unexpected 'x'; expected a number (procs count)");
+  EXPECT_EQ(parse_error("go main {\n  procs -2\n}\n"), "t.prog:2:9: unexpected '-'; expected a number (procs count)");
+  EXPECT_EQ(parse_error("go main {\n  procs\n}\n"), "t.prog:2:8: expected a number (procs count) at the end of the line");
+  EXPECT_EQ(parse_error("go main {\n  yield\n  procs 2 4\n}\n"), "t.prog:3:11: unexpected '4'; expected the end of the line");
+  EXPECT_EQ(parse_error("procs 2\n"), "t.prog:1:1: 'procs' outside a body (statements go inside 'go NAME { ... }')");
   EXPECT_EQ(parse_error("chan " + std::string(33, 'x') + " cap 0\n"),
             "t.prog:1:6: name '" + std::string(33, 'x') + "' is longer than 32 characters");
 }
@@ -520,7 +577,7 @@ TEST(ProgramText, ParserSurvivesMutatedInput) {
   std::mt19937_64 rng(20240601);
   const std::string alphabet = "abcimnopsw{}+-# \n\t0123456789xyz;\x01";
   const std::vector<std::string> words = {"loop ", "send ", "recv ", "chan ", "go ", "spawn ", "wg ", " as ",
-                                          " cap ", "{\n", "}\n", "main", "exit\n", "alloc "};
+                                          " cap ", "{\n", "}\n", "main", "exit\n", "alloc ", "procs "};
   int ok = 0;
   for (int iter = 0; iter < 20000; iter++) {
     std::string text = kAllPrograms[rng() % std::size(kAllPrograms)];
@@ -556,6 +613,8 @@ TEST(ProgramText, ParserSurvivesMutatedInput) {
 TEST(ProgramDecode, TotalOn20000RandomInputs) {
   std::mt19937_64 rng(7);
   int with_spawn = 0, with_loop = 0, with_lock = 0, with_close = 0, multi_body = 0;
+  int with_procs = 0, procs_outside_main = 0;
+  std::set<std::int64_t> procs_counts;
   for (int iter = 0; iter < 20000; iter++) {
     const auto bytes = random_bytes(rng, rng() % 513);
     const Program p = decode(bytes);
@@ -574,6 +633,11 @@ TEST(ProgramDecode, TotalOn20000RandomInputs) {
         with_loop += op.kind == OpKind::Loop;
         with_lock += op.kind == OpKind::Lock;
         with_close += op.kind == OpKind::Close;
+        if (op.kind == OpKind::Procs) {
+          with_procs++;
+          procs_outside_main += &b != &p.bodies[0];
+          procs_counts.insert(op.n);
+        }
       }
     }
   }
@@ -584,6 +648,47 @@ TEST(ProgramDecode, TotalOn20000RandomInputs) {
   EXPECT_GT(with_lock, 5000);
   EXPECT_GT(with_close, 100);
   EXPECT_LT(with_close, with_lock / 4);
+  // procs (a stop-the-world) is rare too, but reached, in every body, with every count.
+  EXPECT_GT(with_procs, 1000);
+  EXPECT_LT(with_procs, with_lock / 4);
+  EXPECT_GT(procs_outside_main, 100);
+  EXPECT_EQ(procs_counts.size(), std::size_t(kMaxProcs));
+}
+
+TEST(ProgramDecode, ProcsMapping) {
+  // Slot 21 (decode.h): (a>>2)%8 == 0 closes c<a%4> in main; == 1 is `procs 1 + (a>>5)`;
+  // anything else is a yield, as before procs existed.
+  auto main_ops = [](std::vector<std::uint8_t> pairs) {
+    std::vector<std::uint8_t> in = {0, 0, 0, 0};
+    in.insert(in.end(), pairs.begin(), pairs.end());
+    const Program p = decode(in);
+    EXPECT_EQ(validate(p), "");
+    return p.bodies[0].ops;
+  };
+  const Op grace = Op::sleep(kDecodeGraceMicros);
+  EXPECT_EQ(main_ops({21, 0x04}), (std::vector<Op>{Op::procs(1), grace}));
+  EXPECT_EQ(main_ops({21, 0x25}), (std::vector<Op>{Op::procs(2), grace}));
+  EXPECT_EQ(main_ops({21 + 32, 0xe7}), (std::vector<Op>{Op::procs(8), grace}));
+  EXPECT_EQ(main_ops({21, 0x02}), (std::vector<Op>{Op::close(2), grace}));
+  EXPECT_EQ(main_ops({21, 0x08}), (std::vector<Op>{Op::yield(), grace}));
+  EXPECT_EQ(main_ops({21, 0xfc}), (std::vector<Op>{Op::yield(), grace}));
+  // Inside a loop (24: loop 1+a%4 over the next 1+(a>>2)%4 pairs) and in a spawned body.
+  EXPECT_EQ(main_ops({24, 0x01, 21, 0x64}), (std::vector<Op>{Op::loop(2), Op::procs(4), Op::end(), grace}));
+  const Program two = decode(std::vector<std::uint8_t>{0, 0, 0, 0, 0, 0, 31, 0, 21, 0x44});
+  ASSERT_EQ(two.bodies.size(), 2u);
+  EXPECT_EQ(two.bodies[1].ops, (std::vector<Op>{Op::procs(3), Op::wg_done(0)}));
+  // Every pair of slot 21 decodes to a valid program; exactly the 32 bytes with (a>>2)%8 == 1
+  // give procs, each count 1..8 four times.
+  std::vector<int> per_count(kMaxProcs + 1, 0);
+  for (int a = 0; a < 256; a++) {
+    const std::vector<Op> ops = main_ops({21, std::uint8_t(a)});
+    ASSERT_EQ(ops.size(), 2u);
+    if (ops[0].kind == OpKind::Procs) {
+      EXPECT_EQ((a >> 2) % 8, 1) << a;
+      per_count[std::size_t(ops[0].n)]++;
+    }
+  }
+  for (int n = 1; n <= kMaxProcs; n++) EXPECT_EQ(per_count[std::size_t(n)], 4) << n;
 }
 
 TEST(ProgramDecode, EdgeInputs) {
@@ -795,6 +900,67 @@ TEST(ProgramRun, ScheduleIndependentOutcomeAcrossProcsAndSeeds) {
       ASSERT_TRUE(r.ok()) << r.error;
       EXPECT_EQ(r.outcome, first.outcome) << "procs " << procs << " run " << i << "\n" << outcome_text(r.outcome);
     }
+  }
+}
+
+// Counts the runtime's Procs events (gomaxprocs a -> b) and the completed stops of the world.
+class ProcsListener : public TraceListener {
+ public:
+  void event(const runtime::Event& ev) override {
+    if (ev.kind == runtime::EvKind::Procs) {
+      procs_events++;
+      if (ev.a == 1 && ev.b == 3) one_to_three++;
+      if (ev.a == 3 && ev.b == 1) three_to_one++;
+      if (ev.b == 3) to_three++;
+    }
+    if (ev.kind == runtime::EvKind::StwBegin && ev.a == 1) stopped++;
+  }
+  std::atomic<int> procs_events{0}, one_to_three{0}, three_to_one{0}, to_three{0}, stopped{0};
+};
+
+TEST(ProgramRun, ProcsChangesGomaxprocs) {
+  // Starting at 1 P: `procs 3` stops the world and resizes 1 -> 3, the second `procs 3` changes
+  // nothing, `procs 1` shrinks 3 -> 1 (with the spawned goroutine runnable or running).
+  const Program p = parse_ok(
+      "chan c cap 1\n"
+      "go main {\n"
+      "  procs 3\n"
+      "  spawn w\n"
+      "  procs 3\n"
+      "  procs 1\n"
+      "  recv c\n"
+      "}\n"
+      "go w {\n"
+      "  work 5\n"
+      "  send c 7\n"
+      "}\n");
+#if defined(TOUCHSTONE_PLATFORM_SIM)
+  const int seeds = 5;
+#else
+  const int seeds = 3;
+#endif
+  for (int seed = 1; seed <= seeds; seed++) {
+    ProcsListener l;
+    const RunResult r = run(p, {.procs = 1, .trace = &l}, std::uint64_t(seed));
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(outcome_text(r.outcome), "main: c=7\nw: -\n");
+    EXPECT_EQ(l.one_to_three.load(), 1) << "seed " << seed;
+    EXPECT_EQ(l.three_to_one.load(), 1) << "seed " << seed;
+    EXPECT_EQ(l.to_three.load(), 1) << "seed " << seed;
+    EXPECT_EQ(l.procs_events.load(), 3) << "seed " << seed << ": the start (0 -> 1) and the two resizes";
+    EXPECT_EQ(l.stopped.load(), 2) << "seed " << seed << ": one stop of the world per resize";
+  }
+}
+
+TEST(ProgramRun, ProcsOutcomeAndSteps) {
+  // kProcs: the workers survive every resize (each one's value arrives); steps are exact.
+  expect_outcome(kProcs, "main: c=1 c=1 c=1 c=1 c=1 c=1 c=1 c=1\n" + repeat("w: -\n", 8));
+  // main: procs 3 (11) + wg add + loop + 8 x (spawn, }) + procs 1 (11) + loop + 8 x (recv, })
+  // + wait + procs 3 (11) = 69; each worker: work 20 (21) + procs 2 (11) + send + done = 34.
+  for (int procs : {1, 4}) {
+    const RunResult r = run(parse_ok(kProcs), {.procs = procs});
+    ASSERT_TRUE(r.ok()) << r.error;
+    EXPECT_EQ(r.steps, 69u + 8 * 34);
   }
 }
 

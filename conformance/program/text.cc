@@ -41,6 +41,7 @@ const char* op_keyword(OpKind k) {
     case OpKind::Load: return "load";
     case OpKind::Call: return "call";
     case OpKind::Ret: return "ret";
+    case OpKind::Procs: return "procs";
   }
   return "?";
 }
@@ -58,7 +59,11 @@ bool valid_name(std::string_view s) {
   return true;
 }
 
-bool is_reserved(OpKind k) { return std::uint8_t(k) >= std::uint8_t(OpKind::Alloc); }
+// The reserved kinds: 16..31 (program.h).
+bool is_reserved(OpKind k) { return std::uint8_t(k) >= std::uint8_t(OpKind::Alloc) && std::uint8_t(k) <= 31; }
+
+// A kind the language has a name for (0..20, 32); check_op rejects any other value.
+bool known_kind(OpKind k) { return std::uint8_t(k) <= std::uint8_t(OpKind::Ret) || k == OpKind::Procs; }
 
 // What each kind uses: a reference (and to what), a number, a loop variable.
 enum class RefKind { None, Body, Chan, Mutex, Wg };
@@ -98,6 +103,7 @@ bool n_range(OpKind k, std::int64_t* lo, std::int64_t* hi) {
     case OpKind::WgAdd: *lo = -kMaxWgDelta, *hi = kMaxWgDelta; return true;
     case OpKind::Send: *lo = -kMaxValue, *hi = kMaxValue; return true;
     case OpKind::Loop: *lo = 0, *hi = kMaxLoopCount; return true;
+    case OpKind::Procs: *lo = 1, *hi = kMaxProcs; return true;
     default: return false;
   }
 }
@@ -144,7 +150,7 @@ std::string check_names(const Program& p) {
 }
 
 std::string check_op(const Program& p, const Op& op, const std::vector<const Op*>& loops) {
-  if (std::uint8_t(op.kind) > std::uint8_t(OpKind::Ret)) return "unknown op kind " + std::to_string(int(op.kind));
+  if (!known_kind(op.kind)) return "unknown op kind " + std::to_string(int(op.kind));
   if (is_reserved(op.kind)) return std::string("'") + op_keyword(op.kind) + "' is reserved (not yet supported)";
   const RefKind rk = ref_kind(op.kind);
   std::size_t limit = 0;
@@ -270,7 +276,8 @@ void print_body(const Program& p, const Body& b, std::string& out) {
       case OpKind::Unlock: out += std::string(op_keyword(op.kind)) + " " + ref; break;
       case OpKind::Work:
       case OpKind::Sleep:
-      case OpKind::Syscall: out += std::string(op_keyword(op.kind)) + " " + std::to_string(op.n); break;
+      case OpKind::Syscall:
+      case OpKind::Procs: out += std::string(op_keyword(op.kind)) + " " + std::to_string(op.n); break;
       case OpKind::Send: out += "send " + ref + " " + value_text(op, loops); break;
       case OpKind::WgAdd: out += "wg " + ref + " add " + std::to_string(op.n); break;
       case OpKind::WgDone: out += "wg " + ref + " done"; break;
@@ -551,7 +558,7 @@ class Parser {
 
   static bool statement_keyword(std::string_view k) {
     for (const char* w : {"spawn", "yield", "work", "send", "recv", "close", "lock", "unlock", "wg", "sleep", "syscall",
-                          "loop", "exit"}) {
+                          "loop", "exit", "procs"}) {
       if (k == w) return true;
     }
     return false;
@@ -611,6 +618,8 @@ class Parser {
       op = Op::sleep(ln.number("sleep microseconds", 0, kMaxMicros));
     } else if (k == "syscall") {
       op = Op::syscall(ln.number("syscall microseconds", 0, kMaxMicros));
+    } else if (k == "procs") {
+      op = Op::procs(ln.number("procs count", 1, kMaxProcs));
     } else if (k == "send") {
       op.kind = OpKind::Send;
       ref(RefKind::Chan, ln.name("a channel name"), ln);
