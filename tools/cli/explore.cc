@@ -1,0 +1,56 @@
+// tools/cli/explore.cc — see explore.h.
+#include "tools/cli/explore.h"
+
+#include <fmt/core.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "runtime/sim_harness.h"
+#include "tools/cli/common.h"
+#include "tools/cli/repro.h"
+
+namespace touchstone::cli {
+
+ExploreResult explore(const ExploreOptions& opt) {
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
+  double next_progress = 1.0;
+
+  ExploreResult res;
+  for (std::uint64_t i = 0;; i++) {
+    if (opt.runs != 0 && i >= opt.runs) break;
+    if (opt.budget_s > 0 && elapsed() >= opt.budget_s) break;
+    const std::size_t pi = i % opt.programs.size();
+    const int procs = opt.procs[i % opt.procs.size()];
+    const std::uint64_t seed = opt.base_seed + i;
+
+    auto strategy = touchstone::strategy_from_name(opt.strategy, seed);
+    SimRun run = simulate_program(opt.programs[pi], procs, *strategy, /*keep_records=*/false);
+    res.runs++;
+    res.coverage.merge(run.coverage);
+    for (const auto& [id, n] : run.coverage.clauses) {
+      if (n > 0) res.clause_runs[id]++;
+    }
+
+    if (run.finding) {
+      ExploreFinding f{*run.finding, opt.paths[pi], procs, seed, ""};
+      f.repro_path = write_repro(
+          opt.repro_dir, make_repro(opt.paths[pi], opt.programs[pi], procs, opt.strategy, seed, *run.finding, run.sim));
+      res.findings.push_back(std::move(f));
+      break;
+    }
+    if (opt.progress && elapsed() >= next_progress) {
+      const double t = elapsed();
+      fmt::print(stderr, "explore: {} runs, {:.1f} runs/s, {:.0f}s, {} clauses covered\n", res.runs, res.runs / t, t,
+                 clauses_covered(res.coverage));
+      std::fflush(stderr);
+      next_progress = t + 1.0;
+    }
+  }
+  res.seconds = elapsed();
+  return res;
+}
+
+}  // namespace touchstone::cli
