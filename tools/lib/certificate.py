@@ -102,8 +102,9 @@ def main():
         for cid, count in (data.get("coverage") or {}).items():
             if int(count) > 0:
                 clause_runs[cid] = clause_runs.get(cid, 0) + (int(per_clause.get(cid, 0)) if per_clause else n)
-        for t in data.get("transitions") or []:
-            transitions.add((t[0], t[1]))
+        if isinstance(data.get("transitions"), list):  # stress reports a count instead
+            for t in data["transitions"]:
+                transitions.add((t[0], t[1]))
         for f in findings_of(data):
             findings.append({"step": step, "summary": rel, "clause": f.get("clause", "RUNTIME"),
                              "message": f.get("message", ""), "repro": f.get("repro")})
@@ -122,7 +123,8 @@ def main():
     print("=== Touchstone certificate: the reference runtime ===")
     if a.budget:
         print(f"exploration budget: {a.budget}")
-    print(f"runs: {total_runs}  ({', '.join(f'{s} {v['runs']}' for s, v in sorted(per_step.items()))})")
+    steps = ", ".join(f"{name} {st['runs']}" for name, st in sorted(per_step.items()))
+    print(f"runs: {total_runs}  ({steps})")
     print(f"clauses: {counts['passed']} passed, {counts['failed']} failed, {counts['not-exercised']} not exercised"
           f" of {len(clauses)}; G transitions seen: {len(transitions)}")
     print()
