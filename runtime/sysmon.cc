@@ -139,10 +139,11 @@ std::uint32_t retake(std::int64_t now) {
       incidlelocked(-1);
       if (pp->status.cas_from(s, Pidle, platform::acq_rel, platform::relaxed)) {
         TS_TRACE(EvKind::PStatus, pp->id, -1, 0, Psyscall, Pidle);
-        TS_TRACE(EvKind::Retake, pp->id, -1, 0);
+        TS_TRACE(EvKind::Retake, pp->id, -1, 0, 0, 0, 0);
         n++;
         pp->syscalltick.store(pp->syscalltick.load(platform::relaxed) + 1, platform::relaxed);
         handoffp(pp);
+        TS_TRACE(EvKind::Retake, pp->id, -1, 0, 1, 0, 0);  // the hand-off is done
       }
       incidlelocked(1);
       allpLock.lock();

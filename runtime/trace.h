@@ -70,7 +70,9 @@ enum class EvKind : std::uint8_t {
   Ready,          // g readied by m, which runs the G n (0: g0); before g's Gwaiting->Grunnable
   SyscallEnter,   // g enters a syscall on m, leaving p (a = 1: entersyscallblock)
   SyscallExit,    // g leaves its syscall; a = 1 fast path (p acquired), 0 slow path
-  Retake,         // sysmon retook p from a syscall
+  Retake,         // sysmon retook p from a syscall (a = 0, right after its PStatus) and has
+                  // handed it off (a = 1: handoffp returned — an M was started for p, or p
+                  // was parked idle or stopped for the world)
   PreemptRequest, // preemption requested for the G n running on p (a = 1 by sysmon, 2 by
                   // stop-the-world). g = 0: the requester does not hold that G (no gseq).
   // -- the world

@@ -48,6 +48,7 @@
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
+#include <tuple>
 #include <utility>
 
 #include "runtime/gstatus.h"
@@ -119,9 +120,9 @@ constexpr Clause kClauses[kClauseCount] = {
     {"CONSERVE-2", "Every created G is created once and ends at most once, from Grunning; at the end of a complete "
                    "trace no G is running, in a syscall or held by an M.",
      "runtime.newproc1, goexit0", "GoEnd of g4 twice; g6 Grunning after Exit", false},
-    {"WAKEUP-1", "When the last busy M stops and no P is in a syscall, no runnable G is left in a queue (no lost "
-                 "wakeup).",
-     "runtime.wakep, findRunnable's re-check after dropping spinning", "g4 in P0's ring, every M stopped", true},
+    {"WAKEUP-1", "When the last busy M stops, with no P in a syscall or in sysmon's hands, no runnable G is left in a "
+                 "queue (no lost wakeup).",
+     "runtime.wakep, findRunnable's re-check after dropping spinning, retake/handoffp", "g4 in P0's ring, every M stopped", true},
     {"WAKEUP-2", "nmspinning is never negative, and a spinning M stops spinning before it runs a G or stops.",
      "runtime.resetspinning, stopm", "Grunnable -> Grunning on M2 while M2 is spinning", false},
     {"STW-1", "When the world is stopped every P is Pgcstop, and until it restarts no G but the stopper's runs and "
@@ -278,6 +279,7 @@ struct Checker::State {
   std::size_t queued = 0;     // Gs in a ring, a runnext or the global queue
   std::size_t busy_ms = 0;    // Ms (id >= 0) busy
   std::size_t psyscall = 0;   // Ps in Psyscall
+  std::set<std::int32_t> retaking;  // Ps sysmon retook and is still handing off (Retake a=0 .. a=1)
   bool any_m = false;         // an event by an M (id >= 0) has been seen
 
   bool stopped = false;
@@ -287,7 +289,9 @@ struct Checker::State {
 
   std::unordered_map<std::uint32_t, SendInfo> sends;           // tag -> send
   std::unordered_set<std::uint32_t> received;                  // tags received
-  std::map<std::pair<std::int64_t, std::int64_t>, std::uint32_t> last_tag;  // (receiver, sender)
+  // (receiver, sender, channel) -> the last tag received: FIFO holds per channel only (a sender
+  // may send on c0 then c1, and its receiver take them from c1 first).
+  std::map<std::tuple<std::int64_t, std::int64_t, std::uint32_t>, std::uint32_t> last_tag;
   std::unordered_set<std::uint32_t> closed;
   std::vector<RecvInfo> recvs;                                  // PerG: every UserRecv, in order
   std::unordered_map<std::uint32_t, std::int64_t> mutex_holder;
@@ -465,9 +469,9 @@ struct Checker::State {
       case EvKind::UserUnlock: return on_userunlock(r.ev);
       case EvKind::UserWgAdd: return on_userwgadd(r.ev);
       case EvKind::UserWgWait: return on_userwgwait(r.ev);
+      case EvKind::Retake: return on_retake(r.ev);
       case EvKind::Park:
       case EvKind::Ready:
-      case EvKind::Retake:
       case EvKind::PreemptRequest:
       case EvKind::Exit: return true;
     }
@@ -894,6 +898,23 @@ struct Checker::State {
     return true;
   }
 
+  // sysmon retook P (a = 0) and will hand it off (handoffp: start an M for it if there is work,
+  // or park it idle); a = 1 when that is done. In between, sysmon is the one that will notice
+  // queued work, like an M in a syscall: WAKEUP-1 waits. After the hand-off, if every M is
+  // stopped and work is queued, nobody will ever run it.
+  bool on_retake(const runtime::Event& e) {
+    if (e.a == 0) {
+      retaking.insert(e.p);
+      return true;
+    }
+    retaking.erase(e.p);
+    if (check(kWakeup1) && busy_ms == 0 && any_m && psyscall == 0 && retaking.empty() && queued > 0) {
+      return fail(kWakeup1, "sysmon handed off P" + std::to_string(e.p) + " with every M stopped and no P in a syscall, while " +
+                                some_queued() + " (a lost wakeup: nobody will run it)");
+    }
+    return true;
+  }
+
   bool on_mstop(const runtime::Event& e) {
     MState& m = M(e.m);
     if (check(kConserve1) && !m.held.empty()) {
@@ -905,7 +926,7 @@ struct Checker::State {
       m.busy = false;
       busy_ms--;
     }
-    if (check(kWakeup1) && busy_ms == 0 && psyscall == 0 && queued > 0) {
+    if (check(kWakeup1) && busy_ms == 0 && psyscall == 0 && retaking.empty() && queued > 0) {
       return fail(kWakeup1, mname(e.m) + " stops, the last busy M, with no P in a syscall, while " + some_queued() +
                                 " (a lost wakeup: nobody will run it)");
     }
@@ -1065,11 +1086,12 @@ struct Checker::State {
   bool check_fifo(const runtime::Event& e, std::uint64_t index = ~0ull, const TraceRecord* r = nullptr) {
     counts[kChanFifo1]++;
     const std::int64_t sender = sends.at(e.b).g;
-    auto [it, fresh] = last_tag.try_emplace({e.g, sender}, e.b);
+    auto [it, fresh] = last_tag.try_emplace({e.g, sender, e.a}, e.b);
     if (!fresh) {
       if (e.b < it->second) {
-        std::string why = gname(e.g) + " receives tag " + std::to_string(e.b) + " from " + gname(sender) + " after tag " +
-                          std::to_string(it->second) + " from the same sender";
+        std::string why = gname(e.g) + " receives tag " + std::to_string(e.b) + " from " + gname(sender) + " on channel " +
+                          std::to_string(e.a) + " after tag " + std::to_string(it->second) +
+                          " from the same sender on the same channel";
         return r ? fail_at(kChanFifo1, why, index, *r) : fail(kChanFifo1, why);
       }
       it->second = e.b;

@@ -371,6 +371,27 @@ TEST(Wakeup1, AnotherBusyMMayStillRunIt) {
   expect_clean(t);
 }
 
+// sysmon retakes P0 from M0's syscall; M0 comes back, finds no idle P (P0 is in sysmon's hands),
+// queues g1 globally and stops — the last busy M. handoffp then sees the queued G and starts
+// an M for P0. Found by the program properties (seed 46 of `go main { sleep 40; sleep 1000 }`).
+Trace in_syscall();
+Trace retake_while_m_exits_syscall() {
+  Trace t = in_syscall();
+  t.pstatus(-1, 0, Psyscall, Pidle).ev(EvKind::Retake, -1, 0, 0, 0);
+  t.ev(EvKind::SyscallExit, 0, -1, 1, 0).gstatus(0, -1, 1, Gsyscall, Grunnable).gput(0, -1, 1).mstop(0);
+  return t;
+}
+TEST(Wakeup1, MStopWhileSysmonHandsOffPasses) {
+  Trace t = retake_while_m_exits_syscall();
+  t.ev(EvKind::MStart, -1, 0, 0, 0, 0, 0).ev(EvKind::Retake, -1, 0, 0, 1);
+  expect_clean(t);
+}
+TEST(Wakeup1, HandOffThatStartsNobodyFails) {
+  Trace t = retake_while_m_exits_syscall();
+  t.ev(EvKind::Retake, -1, 0, 0, 1);  // handoffp parked P0 with g1 queued and every M stopped
+  expect_violation(t, "WAKEUP-1");
+}
+
 TEST(Wakeup2, SpinningStopsBeforeRunPasses) {
   Trace t = Trace::boot_m1();
   t.spinning(1, 1, true, 1).go(0, 0, 2, 1).steal(1, 1, 2, 0, true, true).spinning(1, 1, false, 0).run(1, 1, 2);
@@ -512,6 +533,18 @@ TEST(ChanFifo1, OutOfOrderFails) {
   recv(t, 2, 1, 1, 10);
   expect_violation(t, "CHAN-FIFO-1");
   expect_violation(t, "CHAN-FIFO-1", Order::PerG);
+}
+
+TEST(ChanFifo1, OrderIsPerChannel) {
+  // g1 sends on c0 then on c1; g2 takes c1's value first. Legal in Go: FIFO is per channel.
+  // Found by the sched fuzz harness (corpora/regressions/sched/chan-fifo-per-channel.bin).
+  Trace t;
+  send(t, 1, 0, 44, 1);
+  send(t, 1, 1, 46, 2);
+  recv(t, 2, 1, 46, 2);
+  recv(t, 2, 0, 44, 1);
+  expect_clean(t);
+  expect_clean(t, Order::PerG);
 }
 
 TEST(ChanOnce1, EachOncePasses) {

@@ -456,7 +456,7 @@ std::string details(const runtime::Event& e, unsigned* used) {
     case EvKind::StwEnd: *used = kA; return "procs=" + std::to_string(e.a);
     case EvKind::Procs: *used = kA | kB; return std::to_string(e.a) + "->" + std::to_string(e.b);
     case EvKind::GoCreate: *used = kN; return "by " + id_or_dash('g', e.n, 0);
-    case EvKind::Retake:
+    case EvKind::Retake: *used = kA; return choice(e.a, "", "handed-off");
     case EvKind::GoEnd: *used = 0; return "";
   }
   *used = 0;
