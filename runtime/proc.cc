@@ -701,12 +701,18 @@ void wakep() {
   // StoreLoad: the caller published a G; order that publication before our loads of npidle and
   // nmspinning. Pairs with the fence in findRunnable's give-up path (the delicate dance).
   platform::fence(platform::seq_cst);
-  if (sched.npidle.load(platform::relaxed) == 0) return;
+  const std::int32_t npidle = sched.npidle.load(platform::relaxed);
+  if (npidle == 0) {
+    TS_TRACE(EvKind::Wakep, -1, -1, 0, 0, 0, 0);
+    return;
+  }
   // Be conservative about spinning threads: only one waker starts one.
   if (sched.nmspinning.load(platform::relaxed) != 0 ||
       !sched.nmspinning.cas_from(0, 1, platform::seq_cst, platform::relaxed)) {
+    TS_TRACE(EvKind::Wakep, -1, -1, 0, 1, 0, npidle);
     return;
   }
+  TS_TRACE(EvKind::Wakep, -1, -1, 0, 2, 0, npidle);
   startm(nullptr, true);
 }
 

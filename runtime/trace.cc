@@ -57,6 +57,7 @@ const char* evkind_name(EvKind k) {
     case EvKind::UserUnlock: return "UserUnlock";
     case EvKind::UserWgAdd: return "UserWgAdd";
     case EvKind::UserWgWait: return "UserWgWait";
+    case EvKind::Wakep: return "Wakep";
   }
   return "?";
 }

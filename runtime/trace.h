@@ -95,10 +95,14 @@ enum class EvKind : std::uint8_t {
   UserUnlock,     // g starts releasing mutex a                                 (before the unlock)
   UserWgAdd,      // g adds n to wait group a: after the add when n > 0, before it when n < 0
   UserWgWait,     // g starts (a = wait group, b = 0) or ends (b = 1) a Wait
+  // -- the wakeup protocol (appended after the program-level kinds to keep kind bytes stable)
+  Wakep,          // m's wakep decision after making a G runnable: a = 0 no idle P, 1 an M is
+                  // already spinning (or another waker won the CAS), 2 starting a spinning M;
+                  // n = npidle seen. After wakep's fence and loads, before startm.
 };
 const char* evkind_name(EvKind k);
 // The number of kinds; the last one is kLastEvKind.
-inline constexpr EvKind kLastEvKind = EvKind::UserWgWait;
+inline constexpr EvKind kLastEvKind = EvKind::Wakep;
 
 struct Event {
   EvKind kind;

@@ -72,7 +72,7 @@ enum Cl : std::uint8_t {
   kPTrans1, kPTrans2, kPOwn1, kPOwn2,
   kRunqOwn1, kRunqOwn2, kRunqOrder1, kRunq1,
   kConserve1, kConserve2,
-  kWakeup1, kWakeup2,
+  kWakeup1, kWakeup2, kWakeup3,
   kStw1, kStw2, kStw3,
   kSyscall1, kDead1,
   kChanFifo1, kChanOnce1, kChanClose1, kWg1, kMutex1,
@@ -125,6 +125,10 @@ constexpr Clause kClauses[kClauseCount] = {
      "runtime.wakep, findRunnable's re-check after dropping spinning, retake/handoffp", "g4 in P0's ring, every M stopped", true},
     {"WAKEUP-2", "nmspinning is never negative, and a spinning M stops spinning before it runs a G or stops.",
      "runtime.resetspinning, stopm", "Grunnable -> Grunning on M2 while M2 is spinning", false},
+    {"WAKEUP-3", "An M that makes a G runnable into its P's runnext (newproc, ready) then makes a wakep decision "
+                 "before anything else.",
+     "runtime.newproc, ready (wakep after runqput)", "RunqPut runnext of g5 by M1, then M1 parks g2 without a Wakep",
+     false},
     {"STW-1", "When the world is stopped every P is Pgcstop, and until it restarts no G but the stopper's runs and "
               "no P but the stopper's becomes Prunning.",
      "runtime.stopTheWorldWithSema, startTheWorldWithSema", "g3 Grunnable -> Grunning on M1 between StwBegin and StwEnd",
@@ -208,6 +212,7 @@ struct MState {
   std::int64_t curg = 0;
   bool spinning = false;
   bool busy = false;
+  std::int64_t wakep_owed = 0;  // a G this M readied into runnext, until its Wakep (WAKEUP-3)
   std::set<std::int64_t> held;
   StealBatch steal;
   History hist;
@@ -427,7 +432,7 @@ struct Checker::State {
       any_m = true;
       mark_busy(e.m);
     }
-    bool ok = check_gseq(r) && dispatch(r);
+    bool ok = check_gseq(r) && check_wakep_owed(r) && dispatch(r);
     if (ok) remember(cur_index, r);
     last = r;
     return ok;
@@ -470,6 +475,7 @@ struct Checker::State {
       case EvKind::UserWgAdd: return on_userwgadd(r.ev);
       case EvKind::UserWgWait: return on_userwgwait(r.ev);
       case EvKind::Retake: return on_retake(r.ev);
+      case EvKind::Wakep: return true;  // check_wakep_owed settled it
       case EvKind::Park:
       case EvKind::Ready:
       case EvKind::PreemptRequest:
@@ -895,6 +901,31 @@ struct Checker::State {
 
   bool on_mstart(const runtime::Event& e) {
     mark_busy(e.n);
+    return true;
+  }
+
+  // WAKEUP-3. Go's newproc and ready put the G in runnext and call wakep right away: the
+  // readier's next event after the put (and after the puts a full ring causes: the kicked G,
+  // runqputslow's moves to the global queue) must be its Wakep. Only the M's own events are
+  // read, so per-M order suffices. The host's put of the main G (m < 0) owes nothing.
+  bool check_wakep_owed(const TraceRecord& r) {
+    const runtime::Event& e = r.ev;
+    if (e.m < 0) return true;
+    MState& m = M(e.m);
+    const bool put_next = e.kind == EvKind::RunqPut && e.a == 1;
+    if (m.wakep_owed != 0) {
+      const bool overflow = (e.kind == EvKind::RunqPut && e.a == 0 && e.b == 1) || e.kind == EvKind::RunqPutSlow ||
+                            e.kind == EvKind::GlobrunqPut;
+      if (e.kind == EvKind::Wakep) {
+        counts[kWakeup3]++;
+        m.wakep_owed = 0;
+      } else if (!overflow && !put_next) {
+        counts[kWakeup3]++;
+        return fail(kWakeup3, mname(e.m) + " made " + gname(m.wakep_owed) + " runnable in runnext and went on (" +
+                                  runtime::evkind_name(e.kind) + ") without a wakep decision");
+      }
+    }
+    if (put_next) m.wakep_owed = e.g;
     return true;
   }
 

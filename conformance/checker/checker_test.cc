@@ -49,8 +49,11 @@ struct Trace {
     ev(EvKind::GoCreate, m, p, g, 0, 0, creator);
     gstatus(m, p, g, Gidle, Gdead);
     gstatus(m, p, g, Gdead, Grunnable);
-    return put(m, p, g, /*next=*/true);
+    put(m, p, g, /*next=*/true);
+    return m >= 0 ? wakep(m, p) : *this;
   }
+  // wakep's decision (newproc and ready make one right after their put).
+  Trace& wakep(std::int64_t m, std::int32_t p, std::uint32_t decision = 0) { return ev(EvKind::Wakep, m, p, 0, decision); }
   Trace& run(std::int64_t m, std::int32_t p, std::int64_t g) { return gstatus(m, p, g, Grunnable, Grunning); }
   Trace& park(std::int64_t m, std::int32_t p, std::int64_t g) {
     ev(EvKind::Park, m, p, g, 1);
@@ -59,7 +62,8 @@ struct Trace {
   Trace& ready(std::int64_t m, std::int32_t p, std::int64_t g, std::int64_t by) {
     ev(EvKind::Ready, m, p, g, 0, 0, by);
     gstatus(m, p, g, Gwaiting, Grunnable);
-    return put(m, p, g, true);
+    put(m, p, g, true);
+    return wakep(m, p);
   }
   Trace& end(std::int64_t m, std::int32_t p, std::int64_t g) {
     ev(EvKind::GoEnd, m, p, g);
@@ -390,6 +394,30 @@ TEST(Wakeup1, HandOffThatStartsNobodyFails) {
   Trace t = retake_while_m_exits_syscall();
   t.ev(EvKind::Retake, -1, 0, 0, 1);  // handoffp parked P0 with g1 queued and every M stopped
   expect_violation(t, "WAKEUP-1");
+}
+
+TEST(Wakeup3, ReadyThenWakepPasses) {
+  Trace t = Trace::boot();
+  t.go(0, 0, 2, 1);  // GoCreate, Gdead->Grunnable, RunqPut runnext, Wakep
+  t.park(0, 0, 1);
+  expect_clean(t);
+  expect_clean(t, Order::PerG);
+}
+TEST(Wakeup3, OverflowPutsMayComeBeforeTheWakep) {
+  Trace t = Trace::boot();
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true).wakep(0, 0);
+  t.ev(EvKind::GoCreate, 0, 0, 3, 0, 0, 1).gstatus(0, 0, 3, Gidle, Gdead).gstatus(0, 0, 3, Gdead, Grunnable);
+  t.put(0, 0, 3, true).put(0, 0, 2, false, /*kicked=*/true).wakep(0, 0, 1);  // g2 kicked to the ring
+  expect_clean(t);
+}
+TEST(Wakeup3, ReadyWithoutWakepFails) {
+  Trace t = Trace::boot();
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true);
+  t.park(0, 0, 1);  // golang/go-style lost wakep: M0 goes on without deciding whether to wake a P
+  expect_violation(t, "WAKEUP-3");
+  expect_violation(t, "WAKEUP-3", Order::PerG);
 }
 
 TEST(Wakeup2, SpinningStopsBeforeRunPasses) {
@@ -747,7 +775,9 @@ TEST(Report, WindowHoldsEarlierEventsOfTheSameGPOrMThenTheViolation) {
 
   const CheckResult small = check(t, Order::Exact, 2);
   ASSERT_EQ(small.violation->window.size(), 3u);
-  EXPECT_EQ(small.violation->window_index[1], t.recs.size() - 2);
+  // The event before the violation is M0's Wakep, which touches none of g2, P1, M1: the
+  // window's newest context event is g2's runnext put before it.
+  EXPECT_EQ(small.violation->window_index[1], t.recs.size() - 3);
 }
 
 TEST(Report, FormatViolationShape) {

@@ -444,6 +444,11 @@ std::string details(const runtime::Event& e, unsigned* used) {
     case EvKind::UserUnlock: *used = kA; return "mu" + std::to_string(e.a);
     case EvKind::UserWgAdd: *used = kA | kN; return "wg" + std::to_string(e.a) + " " + n;
     case EvKind::UserWgWait: *used = kA | kB; return "wg" + std::to_string(e.a) + (e.b == 0 ? " begin" : e.b == 1 ? " end" : " b=" + std::to_string(e.b));
+    case EvKind::Wakep:
+      *used = kA | kN;
+      return (e.a == 0 ? std::string("no-idle-p") : e.a == 1 ? std::string("spinner-exists") : e.a == 2 ? std::string("start")
+                                                                                                    : "a=" + std::to_string(e.a)) +
+             " npidle=" + n;
     case EvKind::MSpinning: *used = kA | kN; return choice(e.a, "stop", "start") + " nmspinning=" + n;
     case EvKind::Park: *used = kA; return reason(e.a);
     case EvKind::Ready: *used = kN; return "by " + id_or_dash('g', e.n, 0);

@@ -350,10 +350,10 @@ TEST(TraceFile, BadInputExactErrors) {
        "offset 17: expected varint seq of record 0 to fit 64 bits"},
       {"non-minimal varint", header() + std::string("\x00\x80\x00", 3),
        "offset 17: expected varint seq of record 0 in minimal form"},
-      {"unknown kind", header() + "\x1f" + trailer(0),
-       "offset 16: expected a record kind (0..30) or the trailer (0xff), got 0x1f"},
+      {"unknown kind", header() + "\x20" + trailer(0),
+       "offset 16: expected a record kind (0..31) or the trailer (0xff), got 0x20"},
       {"unknown kind 0xfe after a record", header() + gstatus_record() + "\xfe",
-       "offset 25: expected a record kind (0..30) or the trailer (0xff), got 0xfe"},
+       "offset 25: expected a record kind (0..31) or the trailer (0xff), got 0xfe"},
       {"GStatus with status 99", header() + gstatus_record(runtime::Grunnable, 99) + trailer(1),
        "offset 23: expected b of record 0 (GStatus) to be a G status below 10, got 99"},
       {"GStatus from status 10", header() + gstatus_record(10, runtime::Grunning) + trailer(1),
@@ -374,7 +374,7 @@ TEST(TraceFile, BadInputExactErrors) {
       {"G without gseq", header() + std::string("\x00\x00\x00\x00\x02\x07\x01\x02\x00", 9) + trailer(1),
        "offset 18: expected gseq of record 0 to be at least 1 (g is 7), got 0"},
       {"missing trailer", header() + gstatus_record(),
-       "offset 25: expected a record kind (0..30) or the trailer (0xff), got end of input"},
+       "offset 25: expected a record kind (0..31) or the trailer (0xff), got end of input"},
       {"trailer without count", header() + gstatus_record() + "\xff",
        "offset 26: expected varint count of the trailer, got end of input"},
       {"wrong count in trailer", header() + gstatus_record() + trailer(2), "offset 26: expected trailer count 1, got 2"},
@@ -556,6 +556,7 @@ TEST(TraceFile, DumpExactText) {
       rec(EvKind::UserUnlock, 37, 9, 18, 1, 0, 1),
       rec(EvKind::UserWgAdd, 38, 9, 19, 1, 0, 0, 0, -1),
       rec(EvKind::UserWgWait, 39, 9, 20, 1, 0, 0, 1),
+      rec(EvKind::Wakep, 40, 0, 0, 1, 0, 2, 0, 1),
   };
   const std::string want =
       "#0 g- M- P- Procs 0->4\n"
@@ -595,7 +596,8 @@ TEST(TraceFile, DumpExactText) {
       "#36 g9.17 M1 P0 UserLock mu1\n"
       "#37 g9.18 M1 P0 UserUnlock mu1\n"
       "#38 g9.19 M1 P0 UserWgAdd wg0 -1\n"
-      "#39 g9.20 M1 P0 UserWgWait wg0 end\n";
+      "#39 g9.20 M1 P0 UserWgWait wg0 end\n"
+      "#40 g- M1 P0 Wakep start npidle=1\n";
   EXPECT_EQ(dump_trace(records), want);
 }
 
