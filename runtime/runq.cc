@@ -78,7 +78,7 @@ void runqput(P* pp, G* gp, bool next) {
       return;
     }
     if (runqputslow(pp, gp, h, t)) return;
-    kicked = 0;
+    // A thief made room: retry the fast path with the same G (still the kicked one, if it was).
     // The queue is not full anymore: a thief took some. Retry the fast path.
   }
 }
