@@ -20,6 +20,15 @@ constexpr int kPassiveSpin = 1;
 }  // namespace
 
 void Mutex::lock() {
+  acquire();
+  holder_ = &platform::tls();
+}
+
+void Mutex::assert_held(const char* msg) const {
+  if (holder_ != &platform::tls()) platform::fatal("fatal error: ", msg);
+}
+
+void Mutex::acquire() {
   // Fast path: uncontended. Acquire pairs with the release in unlock.
   std::uint32_t v = key_.exchange(kLocked, platform::acquire);
   if (v == kUnlocked) return;
@@ -51,6 +60,7 @@ void Mutex::lock() {
 }
 
 void Mutex::unlock() {
+  holder_ = nullptr;
   // Release: publishes the critical section to the next acquirer.
   std::uint32_t v = key_.exchange(kUnlocked, platform::release);
   if (v == kUnlocked) platform::fatal("fatal error: ", "unlock of unlocked lock");

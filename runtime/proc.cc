@@ -118,6 +118,7 @@ inline std::int64_t midof(M* mp) { return mp != nullptr ? mp->id : -1; }
 // ---- Ms ----------------------------------------------------------------------------------
 
 void mput(M* mp) {  // sched.lock
+  sched.lock.assert_held("mput: sched.lock not held");
   mp->schedlink = sched.midle;
   sched.midle = mp;
   sched.nmidle++;
@@ -125,6 +126,7 @@ void mput(M* mp) {  // sched.lock
 }
 
 M* mget() {  // sched.lock
+  sched.lock.assert_held("mget: sched.lock not held");
   M* mp = sched.midle;
   if (mp != nullptr) {
     sched.midle = mp->schedlink;
@@ -679,6 +681,7 @@ P* releasep() {
 }
 
 void pidleput(P* pp) {  // sched.lock
+  sched.lock.assert_held("pidleput: sched.lock not held");
   if (!runqempty(pp)) throw_("pidleput: P has non-empty run queue");
   pp->link = sched.pidle;
   sched.pidle = pp;
@@ -688,6 +691,7 @@ void pidleput(P* pp) {  // sched.lock
 }
 
 P* pidleget() {  // sched.lock
+  sched.lock.assert_held("pidleget: sched.lock not held");
   P* pp = sched.pidle;
   if (pp != nullptr) {
     sched.pidle = pp->link;

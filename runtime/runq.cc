@@ -233,6 +233,7 @@ std::uint32_t runqlen(P* pp) {
 // ---- global run queue: sched.lock held for all of these -----------------------------------
 
 void globrunqput(G* gp) {
+  sched.lock.assert_held("globrunqput: sched.lock not held");
   gp->schedlink = nullptr;
   if (sched.runqtail_ != nullptr) {
     sched.runqtail_->schedlink = gp;
@@ -246,6 +247,7 @@ void globrunqput(G* gp) {
 }
 
 void globrunqputhead(G* gp) {
+  sched.lock.assert_held("globrunqputhead: sched.lock not held");
   gp->schedlink = sched.runqhead_;
   sched.runqhead_ = gp;
   if (sched.runqtail_ == nullptr) sched.runqtail_ = gp;
@@ -254,6 +256,7 @@ void globrunqputhead(G* gp) {
 }
 
 void globrunqputbatch(G* head, G* tail, std::int32_t n) {
+  sched.lock.assert_held("globrunqputbatch: sched.lock not held");
   tail->schedlink = nullptr;
   if (sched.runqtail_ != nullptr) {
     sched.runqtail_->schedlink = head;
@@ -270,6 +273,7 @@ void globrunqputbatch(G* head, G* tail, std::int32_t n) {
 // globrunqget takes a fair share of the global queue (at most max if max > 0, and at most
 // half a ring): returns the first and puts the rest on pp's local ring.
 G* globrunqget(P* pp, std::int32_t max) {
+  sched.lock.assert_held("globrunqget: sched.lock not held");
   const std::int32_t size = sched.runqsize.load(platform::relaxed);
   if (size == 0) return nullptr;
   std::int32_t n = size / gomaxprocs.load(platform::relaxed) + 1;
