@@ -54,7 +54,12 @@ class BytesStrategy final : public Strategy {
   // robin), so a thread spin-waiting for another one (a lock, sysmon's preemption) cannot
   // livelock the run.
   static constexpr std::uint32_t kQuantum = 256;
+  //
+  // The memory models' kinds fall back to the sequentially consistent choice: a load reads the
+  // newest store (ReadFrom option 0) and store buffers drain eagerly (Flush option 1 until they
+  // are empty), so a spin loop waiting for another thread's store cannot livelock either.
   std::uint32_t fallback(Choice kind, std::uint32_t n, std::span<const int> threads) {
+    if (kind == Choice::Flush) return 1;
     if (kind != Choice::Schedule || threads.size() < n || ++streak_ < kQuantum) return 0;
     streak_ = 0;
     // threads[0] is the current thread (when runnable); the rest are in id order.
@@ -86,7 +91,10 @@ class PctStrategy final : public Strategy {
     for (int i = 1; i < depth; i++) change_.push_back(1 + rng_.next() % (k == 0 ? 1 : k));
     std::sort(change_.begin(), change_.end());
   }
-  std::uint32_t choose(Choice, std::uint32_t n, std::span<const int> threads) override {
+  std::uint32_t choose(Choice kind, std::uint32_t n, std::span<const int> threads) override {
+    // PCT orders threads; which store a load reads and when a store buffer drains are not
+    // thread choices: they are drawn uniformly (never under sc, so sc runs are unchanged).
+    if (kind != Choice::Schedule) return rng_.below(n);
     std::uint32_t best = 0;
     for (std::uint32_t i = 1; i < n; i++) {
       if (prio(threads[i]) > prio(threads[best])) best = i;
@@ -136,11 +144,22 @@ class PctStrategy final : public Strategy {
   std::uint64_t streak_ = 0;
 };
 
+// "s 3", "v", "r 2", "f 2": a decision's kind and option count as its log line starts.
+std::string describe_kind(Choice kind, std::uint32_t n) {
+  switch (kind) {
+    case Choice::Schedule: return "s " + std::to_string(n);
+    case Choice::Value: return "v";
+    case Choice::ReadFrom: return "r " + std::to_string(n);
+    case Choice::Flush: return "f " + std::to_string(n);
+  }
+  return "?";
+}
+
 class ReplayStrategy final : public Strategy {
  public:
   explicit ReplayStrategy(std::vector<Decision> log) : log_(std::move(log)) {}
   std::uint32_t choose(Choice kind, std::uint32_t n, std::span<const int>) override {
-    if (!check(kind, n)) return 0;
+    if (!check(kind, n)) return 0;  // the world fails the run with error()
     return std::uint32_t(log_[pos_++].value);
   }
   std::uint64_t value() override {
@@ -159,10 +178,9 @@ class ReplayStrategy final : public Strategy {
       return false;
     }
     const Decision& d = log_[pos_];
-    if (d.kind != kind || d.n != n || (kind == Choice::Schedule && d.value >= n)) {
-      error_ = "replay diverged at decision " + std::to_string(pos_ + 1) + ": the log has " +
-               (d.kind == Choice::Schedule ? "s " + std::to_string(d.n) : std::string("v")) + ", the run asks for " +
-               (kind == Choice::Schedule ? "s " + std::to_string(n) : std::string("v"));
+    if (d.kind != kind || d.n != n || (kind != Choice::Value && d.value >= n)) {
+      error_ = "replay diverged at decision " + std::to_string(pos_ + 1) + ": the log has " + describe_kind(d.kind, d.n) +
+               ", the run asks for " + describe_kind(kind, n);
       return false;
     }
     return true;
@@ -184,10 +202,10 @@ std::unique_ptr<Strategy> make_replay(std::vector<Decision> log) { return std::m
 std::string encode_log(const std::vector<Decision>& log) {
   std::string out = "touchstone-decisions 1\n";
   for (const Decision& d : log) {
-    if (d.kind == Choice::Schedule) {
-      out += "s " + std::to_string(d.n) + " " + std::to_string(d.value) + "\n";
-    } else {
+    if (d.kind == Choice::Value) {
       out += "v " + std::to_string(d.value) + "\n";
+    } else {
+      out += describe_kind(d.kind, d.n) + " " + std::to_string(d.value) + "\n";
     }
   }
   return out;
@@ -238,14 +256,18 @@ bool parse_log(std::string_view text, std::vector<Decision>* log, std::string* e
     }
     Decision d;
     std::uint64_t n = 0;
-    if (f[0] == "s" && f.size() == 3 && parse_u64(f[1], &n) && parse_u64(f[2], &d.value)) {
-      if (n < 2 || n > 0xffffffffu || d.value >= n) return fail("a schedule decision needs n >= 2 and option < n");
-      d.kind = Choice::Schedule;
+    const bool choice = f[0] == "s" || f[0] == "r" || f[0] == "f";
+    if (choice && f.size() == 3 && parse_u64(f[1], &n) && parse_u64(f[2], &d.value)) {
+      if (n < 2 || n > 0xffffffffu || d.value >= n) {
+        return fail(std::string(f[0] == "s" ? "a schedule" : f[0] == "r" ? "a read-from" : "a flush") +
+                    " decision needs n >= 2 and option < n");
+      }
+      d.kind = f[0] == "s" ? Choice::Schedule : f[0] == "r" ? Choice::ReadFrom : Choice::Flush;
       d.n = std::uint32_t(n);
     } else if (f[0] == "v" && f.size() == 2 && parse_u64(f[1], &d.value)) {
       d.kind = Choice::Value;
     } else {
-      return fail("expected 's <n> <option>' or 'v <value>'");
+      return fail("expected 's <n> <option>', 'r <n> <option>', 'f <n> <option>' or 'v <value>'");
     }
     log->push_back(d);
   }

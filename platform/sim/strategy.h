@@ -15,7 +15,17 @@
 // For a Schedule decision, option 0 is the current thread when it is still runnable and the
 // others follow in thread-id order (`threads` lists the ids, option by option). A later
 // exhaustive strategy (bounded DFS, DPOR) implements the same interface and drives the world
-// run after run; the weak-memory issue adds a ReadFrom kind whose options are candidate stores.
+// run after run (conformance/litmus/runner.cc does so for litmus tests).
+//
+// The memory models (platform/sim/memory_model.h) add two kinds, never drawn under sc:
+//   ReadFrom  weak model: which store a load reads. Option 0 is the newest store in the
+//             location's modification order, option i the i-th older one still allowed
+//             (`threads` is empty). Option 0 is the sequentially consistent choice.
+//   Flush     tso: at a scheduling point, option 0 = flush nothing more, option i = write the
+//             oldest entry of the i-th non-empty store buffer to memory (`threads` lists -1,
+//             then the owning thread ids). Drawn repeatedly until option 0 or no buffer is left.
+// Strategies that do not care (Random) treat every kind alike; Bytes and PCT give the new kinds
+// fixed or random defaults (strategy.cc says which).
 #pragma once
 
 #include <cstdint>
@@ -26,7 +36,7 @@
 
 namespace touchstone::sim {
 
-enum class Choice : std::uint8_t { Schedule = 0, Value = 1 };
+enum class Choice : std::uint8_t { Schedule = 0, Value = 1, ReadFrom = 2, Flush = 3 };
 
 struct Decision {
   Choice kind = Choice::Schedule;
@@ -57,7 +67,9 @@ std::unique_ptr<Strategy> make_pct(std::uint64_t seed, int depth, std::uint64_t 
 std::unique_ptr<Strategy> make_replay(std::vector<Decision> log);
 
 // The text form of a decision log: a header line "touchstone-decisions 1", then one decision
-// per line: "s <n> <option>" or "v <value>". Comments (#) and blank lines are ignored.
+// per line: "s <n> <option>" (Schedule), "v <value>" (Value), "r <n> <option>" (ReadFrom) or
+// "f <n> <option>" (Flush). Comments (#) and blank lines are ignored. The r and f lines were
+// added with the memory models; logs written before parse as they always did.
 std::string encode_log(const std::vector<Decision>& log);
 // Returns false and sets *error to "line N: ..." on bad input.
 bool parse_log(std::string_view text, std::vector<Decision>* log, std::string* error);

@@ -1,6 +1,6 @@
-// platform/sim/world.cc — see world.h. Also implements platform/sim/os.h and sim::point.
+// platform/sim/world.cc — see world.h. Also implements platform/sim/os.h, sim::point and the
+// memory-model hooks of platform/sim/atomic.h (forwarded to memory_model.h's MemoryModel).
 #include "platform/sim/world.h"
-
 
 #include <algorithm>
 #include <cstdio>
@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "platform/sim/memory_model.h"
 #include "platform/sim/os.h"
 #include "runtime/arch/context.h"
 
@@ -69,6 +70,9 @@ StackPool g_stacks;
 
 class World;
 World* g_world = nullptr;
+// The memory model of the current run (pooled: its tables keep their capacity across runs).
+// Used only when the run's model is not sc.
+MemoryModel g_mm;
 platform::ThreadSlots g_host_slots;  // tls() outside a run (one OS thread runs the sim)
 
 void thread_entry(void* arg);
@@ -90,19 +94,28 @@ inline void asan_finish(void* fake, const void** from_lo = nullptr, std::size_t*
 #endif
 }
 
-class World {
+class World final : public Decider {
  public:
-  World(const Config& cfg, Strategy& strategy) : cfg_(cfg), strat_(strategy) {}
+  World(const Config& cfg, Strategy& strategy) : cfg_(cfg), strat_(strategy), mm_on_(cfg.model != Model::Sc) {}
 
   Result run(const std::function<void()>& body) {
     body_ = &body;
+    if (mm_on_) {
+      g_mm.begin(cfg_, this, &steps_);
+      platform::sim::g_model_on = true;
+    }
     SimThread* t0 = spawn(
         [](void* w) { (*static_cast<World*>(w)->body_)(); }, this);
     cur_ = t0;
     asan_start(&host_fake_, t0->stack_lo, t0->stack_size);
     arch::touchstone_gogo_switch(&host_, &t0->ctx);
     asan_finish(host_fake_);
-    // Back on the host stack: every thread finished, or the run failed.
+    // Back on the host stack: every thread finished, or the run failed. (Every thread drained
+    // its store buffer when it exited; after a failure the buffers are dropped.)
+    if (mm_on_) {
+      platform::sim::g_model_on = false;
+      g_mm.end();
+    }
     for (auto& t : threads_) g_stacks.put(t->stack_lo);
     res_.steps = steps_;
     res_.vtime_ns = now_;
@@ -138,6 +151,7 @@ class World {
     arch::gostartcall(&t->ctx, t->stack_lo + t->stack_size, thread_entry, t.get());
     SimThread* raw = t.get();
     threads_.push_back(std::move(t));
+    if (mm_on_) g_mm.thread_started(cur_ == nullptr ? -1 : cur_->id, raw->id);
     strat_.on_thread_start(raw->id);
     return raw;
   }
@@ -150,8 +164,35 @@ class World {
     now_ += cfg_.step_ns;
     if (now_ >= next_deadline_) wake_expired();
     strat_.on_point(cur_->id);
+    if (mm_on_ && g_mm.model() == Model::Tso) flush_point();
     reschedule();
   }
+
+  // tso: store buffers drain at scheduling points, one entry per Flush decision (option 0:
+  // no more; option i: the oldest entry of the i-th non-empty buffer, in thread-id order).
+  void flush_point() {
+    g_mm.flush_aged();
+    while (g_mm.any_buffered()) {
+      flush_ids_.clear();
+      flush_ids_.push_back(-1);
+      for (auto& t : threads_) {
+        if (g_mm.buffered(t->id)) flush_ids_.push_back(t->id);
+      }
+      const std::uint32_t pick = decide(Choice::Flush, std::uint32_t(flush_ids_.size()), flush_ids_);
+      if (pick == 0) break;
+      g_mm.flush_oldest(flush_ids_[pick]);
+    }
+  }
+
+  // Decider: a memory-model decision (n >= 2), logged like a schedule decision.
+  std::uint32_t decide(Choice kind, std::uint32_t n, std::span<const int> ids) override {
+    const std::uint32_t pick = strat_.choose(kind, n, ids);
+    if (const std::string* e = strat_.error()) fail(Failure::Diverged, *e);
+    res_.log.push_back(Decision{kind, n, pick});
+    return pick;
+  }
+
+  bool mm_on() const { return mm_on_; }
 
   // Blocks the current thread until woken (or until the deadline). Returns true on timeout.
   bool block(const void* on, std::int64_t deadline) {
@@ -176,11 +217,13 @@ class World {
         }
       }
       if (oldest == nullptr) return;
+      if (mm_on_) g_mm.synchronize(cur_->id, oldest->id);  // futex wake / thread exit: hb
       make_runnable(oldest);
     }
   }
 
   [[noreturn]] void exit_thread() {
+    if (mm_on_) g_mm.syscall_fence(cur_->id);  // exit is a system call: the buffer drains
     cur_->state = State::Done;
     wake(cur_, 0xffffffffu);  // joiners wait on the thread itself
     reschedule();
@@ -294,6 +337,8 @@ class World {
 
   Config cfg_;
   Strategy& strat_;
+  const bool mm_on_;
+  std::vector<int> flush_ids_;
   const std::function<void()>* body_ = nullptr;
   std::vector<std::unique_ptr<SimThread>> threads_;
   SimThread* cur_ = nullptr;
@@ -325,6 +370,30 @@ World& world_or_die(const char* what) {
 }
 
 }  // namespace
+
+const char* model_name(Model m) {
+  switch (m) {
+    case Model::Sc: return "sc";
+    case Model::Tso: return "tso";
+    case Model::Weak: return "weak";
+  }
+  return "?";
+}
+
+bool parse_model(std::string_view name, Model* m) {
+  if (name == "sc") *m = Model::Sc;
+  else if (name == "tso") *m = Model::Tso;
+  else if (name == "weak") *m = Model::Weak;
+  else return false;
+  return true;
+}
+
+bool model_for_arch(std::string_view arch, Model* m) {
+  if (arch == "x86_64" || arch == "amd64") *m = Model::Tso;
+  else if (arch == "aarch64" || arch == "arm64" || arch == "riscv64") *m = Model::Weak;
+  else return false;
+  return true;
+}
 
 const char* failure_name(Failure f) {
   switch (f) {
@@ -363,6 +432,30 @@ void sim::point(Op, const void*) {
   if (touchstone::sim::active()) touchstone::sim::g_world->step();
 }
 
+bool sim::g_model_on = false;
+
+namespace {
+int mm_tid() { return touchstone::sim::g_world->cur()->id; }
+}  // namespace
+
+std::uint64_t sim::mm_load(Loc& loc, void* addr, unsigned size, MemoryOrder mo) {
+  return touchstone::sim::g_mm.load(mm_tid(), loc, addr, size, mo);
+}
+void sim::mm_store(Loc& loc, void* addr, unsigned size, std::uint64_t bits, MemoryOrder mo) {
+  touchstone::sim::g_mm.store(mm_tid(), loc, addr, size, bits, mo);
+}
+void sim::mm_rmw_prepare(Loc& loc, void* addr, unsigned size) {
+  touchstone::sim::g_mm.rmw_prepare(mm_tid(), loc, addr, size);
+}
+void sim::mm_rmw_commit(Loc& loc, void* addr, unsigned size, std::uint64_t bits, MemoryOrder mo) {
+  touchstone::sim::g_mm.rmw_commit(mm_tid(), loc, addr, size, bits, mo);
+}
+void sim::mm_rmw_fail(Loc& loc, void* addr, unsigned size, MemoryOrder mo) {
+  touchstone::sim::g_mm.rmw_fail(mm_tid(), loc, addr, size, mo);
+}
+void sim::mm_fence(MemoryOrder mo) { touchstone::sim::g_mm.fence(mm_tid(), mo); }
+void sim::mm_retire(Loc& loc) { touchstone::sim::g_mm.retire(loc); }
+
 void Thread::start(void (*fn)(void*), void* arg) {
   auto& w = touchstone::sim::world_or_die("Thread::start");
   id_ = w.spawn(fn, arg)->id;
@@ -375,6 +468,7 @@ void Thread::join() {
   auto& w = touchstone::sim::world_or_die("Thread::join");
   auto* t = w.thread(id_);
   while (t->state != touchstone::sim::State::Done) w.block(t, -1);
+  if (w.mm_on()) touchstone::sim::g_mm.synchronize(id_, w.cur()->id);  // join: hb
   started_ = false;
 }
 
@@ -397,6 +491,7 @@ ThreadSlots& tls() {
 void futexsleep(std::uint32_t* addr, std::uint32_t val, std::int64_t ns) {
   auto& w = touchstone::sim::world_or_die("futexsleep");
   w.step();
+  if (w.mm_on()) touchstone::sim::g_mm.syscall_fence(w.cur()->id);  // a system call
   if (*addr != val) return;  // no scheduling point between this check and blocking
   w.block(addr, ns >= 0 ? w.now() + ns : -1);
 }
@@ -404,6 +499,7 @@ void futexsleep(std::uint32_t* addr, std::uint32_t val, std::int64_t ns) {
 void futexwakeup(std::uint32_t* addr, std::uint32_t cnt) {
   auto& w = touchstone::sim::world_or_die("futexwakeup");
   w.step();
+  if (w.mm_on()) touchstone::sim::g_mm.syscall_fence(w.cur()->id);  // a system call
   w.wake(addr, cnt);
 }
 

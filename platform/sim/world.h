@@ -32,17 +32,35 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "platform/sim/strategy.h"
 
 namespace touchstone::sim {
 
+// The memory model of a run (platform/sim/memory_model.h explains each):
+//   Sc    sequential consistency: every load reads the latest store (the default; no
+//         decisions beyond the schedule)
+//   Tso   x86-64: per-thread FIFO store buffers, flushed at scheduling points (Flush decisions)
+//   Weak  C++ release/acquire/relaxed/seq_cst atomics as compiled for AArch64 and RISC-V: a load
+//         may read any store coherence and happens-before allow (ReadFrom decisions)
+enum class Model : std::uint8_t { Sc, Tso, Weak };
+const char* model_name(Model m);  // "sc", "tso", "weak"
+// Accepts "sc", "tso", "weak"; false for anything else.
+bool parse_model(std::string_view name, Model* m);
+// The model an architecture implies: x86_64 (also amd64) -> tso; aarch64 (arm64) and riscv64
+// -> weak. False for an unknown name.
+bool model_for_arch(std::string_view arch, Model* m);
+
 struct Config {
   std::uint64_t max_steps = 5'000'000;
   std::int64_t max_vtime_ns = 3600LL * 1000 * 1000 * 1000;  // one virtual hour
   std::int64_t step_ns = 200;                                // virtual cost of a scheduling point
   std::size_t stack_size = 256 * 1024;                       // per simulated thread
+  Model model = Model::Sc;                                   // the memory model
+  std::uint32_t history = 8;       // weak: stores kept per location (loom keeps 7, Relacy 3); >= 1
+  std::uint32_t store_buffer = 8;  // tso: entries per store buffer (a full buffer flushes its oldest)
 };
 
 enum class Failure : std::uint8_t { None, Deadlock, StepBound, TimeBound, Fatal, Diverged };
