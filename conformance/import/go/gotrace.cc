@@ -726,6 +726,7 @@ class Parser {
         }
       }
       std::unordered_map<std::uint64_t, std::int64_t> last_block;
+      bool moved = false;
       for (Event& e : out) {
         if (e.type == EvType::GoSysBlock || e.type == EvType::GoInSyscall) {
           last_block[e.g] = e.ticks;
@@ -744,10 +745,12 @@ class Parser {
                                       " not to precede g " + str_of(e.g) + "'s GoSysBlock at tick " +
                                       std::to_string(it->second) + " (Go: \"time stamps out of order\")");
           }
+          moved = moved || e.ticks != ts;
           e.ticks = ts;
         }
       }
-      std::stable_sort(out.begin(), out.end(), [](const Event& a, const Event& b) { return a.ticks < b.ticks; });
+      const auto by_ticks = [](const Event& a, const Event& b) { return a.ticks < b.ticks; };
+      if (moved && !std::is_sorted(out.begin(), out.end(), by_ticks)) std::stable_sort(out.begin(), out.end(), by_ticks);
     }
     // (5) nanoseconds.
     const std::uint64_t t0 = static_cast<std::uint64_t>(out.front().ticks);
