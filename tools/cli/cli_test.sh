@@ -263,9 +263,26 @@ broken_checks() {
   expect_err 'warning: .* was written by build .*-broken' "build id mismatch warning"
 }
 
+# ---- go-trace: real Go traces (conformance/import/go/testdata) -------------------------------------
+go_trace_checks() {
+  local gt="$here/../../conformance/import/go/testdata"
+  t "$ts" go-trace print "$gt/chan.go.trace"
+  expect_rc 0 "go-trace print (Go 1.19)"
+  expect_out '^go trace version 1\.19, [0-9]+ events, ' "go-trace print header"
+  expect_out '^[0-9]+ GoCreate p=0 g=1 off=[0-9]+ g=[0-9]+ stack=[0-9]+$' "go-trace print event line"
+  t "$ts" go-trace print --stacks "$gt/chan.gccgo.trace"
+  expect_rc 0 "go-trace print --stacks (gccgo 12)"
+  expect_out '^go trace version 1\.11, ' "go-trace print gccgo header"
+  head -c 500 "$gt/chan.go.trace" >cut.trace
+  t "$ts" go-trace print cut.trace
+  expect_rc 2 "go-trace print of a truncated trace"
+  expect_err '^touchstone: cut\.trace: offset [0-9]+: expected ' "go-trace truncated: one line with the offset"
+}
+
 native_checks
 text_checks
 bad_input_checks
+go_trace_checks
 if [ "$sim" = 1 ]; then
   sim_run_checks
   repro_checks

@@ -37,6 +37,7 @@
 #include "conformance/program/text.h"
 #include "conformance/trace/trace_file.h"
 #include "tools/cli/common.h"
+#include "tools/cli/gotrace.h"
 
 #if defined(TOUCHSTONE_CLI_SIM)
 #include "runtime/sim_harness.h"
@@ -530,6 +531,9 @@ int cli_main(int argc, char** argv) {
   decode->add_option("-o,--output", da.output, "write the program text to this file instead of stdout");
   decode->add_flag("--print", da.print, "print the text on stdout even with --output");
 
+  GoTraceArgs ga;
+  add_go_trace(app, &ga);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -551,6 +555,7 @@ int cli_main(int argc, char** argv) {
   if (clauses->parsed()) return cmd_clauses(clauses_json);
   if (print->parsed()) return cmd_print(print_path);
   if (decode->parsed()) return cmd_decode(da);
+  if (ga.cmd->parsed()) return cmd_go_trace(ga);
   return kExitUsage;
 }
 
