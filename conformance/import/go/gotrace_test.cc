@@ -412,8 +412,8 @@ TEST_P(RealTrace, OrderDoesNotDependOnBatchPlacement) {
 TEST_P(RealTrace, TruncationsAreErrorsWithOffsets) {
   const std::vector<std::uint8_t> bytes = read_bytes(kTestdata + "/" + GetParam() + ".trace");
   std::size_t failures = 0;
-  // At most ~200 prefixes per trace (the test runs in Debug and under sanitizers).
-  const std::size_t step = std::max<std::size_t>(1, bytes.size() / 200);
+  // At most ~100 prefixes per trace (the test runs in Debug and under sanitizers).
+  const std::size_t step = std::max<std::size_t>(1, bytes.size() / 100);
   for (std::size_t n = 0; n < bytes.size(); n += step) {
     Trace t;
     std::string err;
@@ -437,8 +437,8 @@ TEST_P(RealTrace, BitFlipsAreErrorsOrTraces) {
   std::vector<std::uint8_t> bytes = read_bytes(kTestdata + "/" + GetParam() + ".trace");
   std::size_t rejected = 0, tried = 0;
   // Spread positions, fewer for larger traces (the test runs in Debug and under sanitizers):
-  // about 300,000 / size of them, at least 16.
-  const std::size_t positions = std::min(bytes.size(), std::max<std::size_t>(16, 300000 / bytes.size()));
+  // about 100,000 / size of them, at least 8.
+  const std::size_t positions = std::min(bytes.size(), std::max<std::size_t>(8, 100000 / bytes.size()));
   const std::size_t step = std::max<std::size_t>(1, bytes.size() / positions);
   for (std::size_t i = 0; i < bytes.size(); i += step) {
     for (int bit = 0; bit < 8; bit++) {
