@@ -156,6 +156,8 @@ void MemoryModel::synchronize(int from, int to) {
 
 void MemoryModel::syscall_fence(int tid) {
   if (model_ == Model::Tso) {
+    if (!buffered(tid)) return;
+    offer_flushes(tid);
     drain(tid);
   } else if (model_ == Model::Weak) {
     weak_fence(thread(tid), std::memory_order_seq_cst);
@@ -187,6 +189,19 @@ void MemoryModel::drain(int tid) {
   while (buffered(tid)) flush_oldest(tid);
 }
 
+void MemoryModel::offer_flushes(int self, bool include_self) {
+  while (buffered_threads_ > (!include_self && buffered(self) ? 1 : 0)) {
+    flush_ids_.clear();
+    flush_ids_.push_back(-1);
+    for (std::size_t i = 0; i < nthreads_; i++) {
+      if ((include_self || int(i) != self) && buffered(int(i))) flush_ids_.push_back(int(i));
+    }
+    const std::uint32_t pick = decider_->decide(Choice::Flush, std::uint32_t(flush_ids_.size()), flush_ids_);
+    if (pick == 0) return;
+    flush_oldest(flush_ids_[pick]);
+  }
+}
+
 void MemoryModel::flush_aged() {
   const std::uint64_t now = *steps_;
   for (std::size_t i = 0; i < nthreads_ && buffered_threads_ > 0; i++) {
@@ -209,6 +224,7 @@ void MemoryModel::tso_append(int tid, std::uint32_t loc, std::uint64_t bits) {
 
 std::uint64_t MemoryModel::load(int tid, Loc& loc, void* addr, unsigned size, std::memory_order mo) {
   if (model_ == Model::Tso) {
+    if (buffered_threads_ > 0) offer_flushes(tid, /*include_self=*/true);  // rule 4
     const Thread& t = thread(tid);
     if (t.head < t.buf.size() && loc.epoch == epoch_) {
       for (std::size_t i = t.buf.size(); i-- > t.head;) {
@@ -254,6 +270,7 @@ std::uint64_t MemoryModel::load(int tid, Loc& loc, void* addr, unsigned size, st
 void MemoryModel::store(int tid, Loc& loc, void* addr, unsigned size, std::uint64_t bits, std::memory_order mo) {
   Location& l = reg(loc, addr, size);
   if (model_ == Model::Tso) {
+    if (mo == std::memory_order_seq_cst) offer_flushes(tid);
     tso_append(tid, loc.idx, bits);
     if (mo == std::memory_order_seq_cst) drain(tid);  // XCHG
     return;
@@ -274,6 +291,7 @@ void MemoryModel::store(int tid, Loc& loc, void* addr, unsigned size, std::uint6
 
 void MemoryModel::rmw_prepare(int tid, Loc& loc, void* addr, unsigned size) {
   if (model_ == Model::Tso) {
+    offer_flushes(tid);
     drain(tid);  // LOCK-prefixed: the buffer drains first
     return;
   }
@@ -344,7 +362,10 @@ void MemoryModel::weak_fence(Thread& t, std::memory_order mo) {
 
 void MemoryModel::fence(int tid, std::memory_order mo) {
   if (model_ == Model::Tso) {
-    if (mo == std::memory_order_seq_cst) drain(tid);  // MFENCE; the others emit no instruction
+    if (mo == std::memory_order_seq_cst && buffered(tid)) {  // MFENCE; the others emit nothing
+      offer_flushes(tid);  // (an MFENCE on an empty buffer observes nothing: no decisions)
+      drain(tid);
+    }
     return;
   }
   weak_fence(thread(tid), mo);

@@ -110,10 +110,11 @@ class World final : public Decider {
     asan_start(&host_fake_, t0->stack_lo, t0->stack_size);
     arch::touchstone_gogo_switch(&host_, &t0->ctx);
     asan_finish(host_fake_);
-    // Back on the host stack: every thread finished, or the run failed. (Every thread drained
-    // its store buffer when it exited; after a failure the buffers are dropped.)
+    // Back on the host stack: every thread finished, or the run failed. tso: stores still
+    // buffered drain now, in an order drawn from the strategy (after a failure they are dropped).
     if (mm_on_) {
       platform::sim::g_model_on = false;
+      if (res_.failure == Failure::None) drain_at_end();
       g_mm.end();
     }
     for (auto& t : threads_) g_stacks.put(t->stack_lo);
@@ -164,22 +165,29 @@ class World final : public Decider {
     now_ += cfg_.step_ns;
     if (now_ >= next_deadline_) wake_expired();
     strat_.on_point(cur_->id);
-    if (mm_on_ && g_mm.model() == Model::Tso) flush_point();
     reschedule();
   }
 
-  // tso: store buffers drain at scheduling points, one entry per Flush decision (option 0:
-  // no more; option i: the oldest entry of the i-th non-empty buffer, in thread-id order).
-  void flush_point() {
-    g_mm.flush_aged();
+  // tso, on the host after the last thread finished: every buffer drains, one entry per Flush
+  // decision (the options: the non-empty buffers in thread-id order; no "stop"). A thread's exit
+  // does not drain its buffer: other threads' buffered stores may still reach memory first.
+  void drain_at_end() {
     while (g_mm.any_buffered()) {
       flush_ids_.clear();
-      flush_ids_.push_back(-1);
       for (auto& t : threads_) {
         if (g_mm.buffered(t->id)) flush_ids_.push_back(t->id);
       }
-      const std::uint32_t pick = decide(Choice::Flush, std::uint32_t(flush_ids_.size()), flush_ids_);
-      if (pick == 0) break;
+      std::uint32_t pick = 0;
+      if (flush_ids_.size() > 1) {
+        const auto n = std::uint32_t(flush_ids_.size());
+        pick = strat_.choose(Choice::Flush, n, flush_ids_);
+        if (const std::string* e = strat_.error()) {  // on the host: no fail(), just report
+          res_.failure = Failure::Diverged;
+          res_.message = *e;
+          return;
+        }
+        res_.log.push_back(Decision{Choice::Flush, n, pick});
+      }
       g_mm.flush_oldest(flush_ids_[pick]);
     }
   }
@@ -223,7 +231,6 @@ class World final : public Decider {
   }
 
   [[noreturn]] void exit_thread() {
-    if (mm_on_) g_mm.syscall_fence(cur_->id);  // exit is a system call: the buffer drains
     cur_->state = State::Done;
     wake(cur_, 0xffffffffu);  // joiners wait on the thread itself
     reschedule();
@@ -287,6 +294,7 @@ class World final : public Decider {
   // Chooses the next thread (the current one may continue) and switches to it. If the current
   // thread is blocked or done, it does not return until the thread is resumed (never, if done).
   void reschedule() {
+    if (mm_on_ && g_mm.any_buffered()) g_mm.flush_aged();  // tso: bounded buffer residence
     for (;;) {
       options_.clear();
       if (cur_->state == State::Runnable) options_.push_back(cur_->id);
@@ -338,7 +346,7 @@ class World final : public Decider {
   Config cfg_;
   Strategy& strat_;
   const bool mm_on_;
-  std::vector<int> flush_ids_;
+  std::vector<int> flush_ids_;  // drain_at_end's options
   const std::function<void()>* body_ = nullptr;
   std::vector<std::unique_ptr<SimThread>> threads_;
   SimThread* cur_ = nullptr;
@@ -468,7 +476,13 @@ void Thread::join() {
   auto& w = touchstone::sim::world_or_die("Thread::join");
   auto* t = w.thread(id_);
   while (t->state != touchstone::sim::State::Done) w.block(t, -1);
-  if (w.mm_on()) touchstone::sim::g_mm.synchronize(id_, w.cur()->id);  // join: hb
+  if (w.mm_on()) {
+    // join: the joined thread's stores become visible (tso: after Flush decisions, so other
+    // buffers may drain first, its own buffer drains) and its past happens-before ours (weak).
+    touchstone::sim::g_mm.offer_flushes(w.cur()->id, /*include_self=*/true);
+    touchstone::sim::g_mm.drain(id_);
+    touchstone::sim::g_mm.synchronize(id_, w.cur()->id);
+  }
   started_ = false;
 }
 
