@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cstring>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -32,7 +33,10 @@
 namespace touchstone::gotrace {
 namespace {
 
-const std::string kTestdata = TOUCHSTONE_GOTRACE_TESTDATA;
+// The checked-in traces, or a fresh set (testdata/regen.sh with REGEN_OUT=DIR).
+const std::string kTestdata = std::getenv("TOUCHSTONE_GOTRACE_TESTDATA") != nullptr
+                                  ? std::getenv("TOUCHSTONE_GOTRACE_TESTDATA")
+                                  : TOUCHSTONE_GOTRACE_TESTDATA;
 
 std::vector<std::uint8_t> read_bytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -66,7 +70,7 @@ void expect_offset_error(const std::string& err, std::size_t size) {
 
 // ---- the real traces ---------------------------------------------------------------------------
 
-const char* const kPrograms[] = {"chan", "mutex", "syscall", "procs", "gc"};
+const char* const kPrograms[] = {"chan", "mutex", "syscall", "procs", "gc", "misc"};
 const char* const kToolchains[] = {"go", "gccgo"};
 
 std::vector<std::string> all_traces() {
@@ -213,8 +217,9 @@ TEST_P(RealTrace, TimeOrderAndCreateBeforeStart) {
 
 // The merged stream follows Go's goroutine and processor state machine (the checks of
 // postProcessTrace in Go's parser, written again here): an independent witness that the order is
-// consistent. It also checks that no goroutine starts while the world is stopped
-// (GCSTWStart..GCSTWDone).
+// consistent. It also checks that the P stopping the world starts no goroutine until the world
+// restarts (GCSTWStart..GCSTWDone). Other Ps may: Go writes GCSTWStart *before*
+// stopTheWorldWithSema, so a P that passed its gcwaiting check may still start a G after it.
 TEST_P(RealTrace, HistoriesAreConsistent) {
   const Trace t = load(GetParam());
   enum St { kDead, kRunnable, kRunning, kWaiting };
@@ -226,6 +231,7 @@ TEST_P(RealTrace, HistoriesAreConsistent) {
   };
   std::map<std::int64_t, P> ps;
   bool stw = false, gc = false;
+  std::int64_t stw_p = 0;
   for (const Event& e : t.events) {
     const std::string what = dump_event(t, e);
     St& g = gs[e.g];
@@ -258,6 +264,7 @@ TEST_P(RealTrace, HistoriesAreConsistent) {
       case EvType::GCSTWStart:
         EXPECT_FALSE(stw) << what;
         stw = true;
+        stw_p = e.p;
         break;
       case EvType::GCSTWDone:
         EXPECT_TRUE(stw) << what;
@@ -275,7 +282,7 @@ TEST_P(RealTrace, HistoriesAreConsistent) {
         break;
       case EvType::GoStart:
       case EvType::GoStartLabel:
-        EXPECT_FALSE(stw) << "a goroutine starts while the world is stopped: " << what;
+        EXPECT_FALSE(stw && e.p == stw_p) << "the P stopping the world starts a goroutine: " << what;
         EXPECT_EQ(g, kRunnable) << what;
         EXPECT_EQ(p.g, kNoG) << what;
         g = kRunning;
@@ -498,15 +505,17 @@ class Program : public ::testing::TestWithParam<const char*> {
 TEST_P(Program, ChanCreatesFiveProducers) {
   const Trace t = load_program("chan");
   EXPECT_EQ(program_creates(t).size(), 5u);
-  // Main receives 17 values, blocking on the channels; every block ends in an unblock.
-  EXPECT_GE(count(t, EvType::GoBlockRecv) + count(t, EvType::GoBlockSend), 5u);
-  EXPECT_GE(count(t, EvType::GoUnblock), count(t, EvType::GoBlockRecv) + count(t, EvType::GoBlockSend) - 1);
+  // Main receives 17 values from goroutines it just created: someone blocks on a channel, and
+  // every channel block is unblocked (all values arrive before the trace stops).
+  const std::size_t blocks = count(t, EvType::GoBlockRecv) + count(t, EvType::GoBlockSend);
+  EXPECT_GE(blocks, 1u);
+  EXPECT_GE(count(t, EvType::GoUnblock), blocks);
 }
 
 TEST_P(Program, MutexBlocksOnTheMutex) {
   const Trace t = load_program("mutex");
   EXPECT_EQ(program_creates(t).size(), 4u);
-  EXPECT_GE(count(t, EvType::GoBlockSync), 1u);  // contention: Gosched while holding the lock
+  EXPECT_GE(count(t, EvType::GoBlockSync), 1u);  // main holds the lock for 10 ms while they start
   EXPECT_GE(count(t, EvType::GoSched), 80u);     // 4 goroutines x 20 iterations x runtime.Gosched
 }
 
@@ -527,7 +536,9 @@ TEST_P(Program, SyscallBlocksThenExits) {
   ASSERT_EQ(call + 1 < h.end() ? call[1] : EvType::None, EvType::GoSysBlock);
   ASSERT_EQ(call + 2 < h.end() ? call[2] : EvType::None, EvType::GoSysExit);
   ASSERT_EQ(call + 3 < h.end() ? call[3] : EvType::None, EvType::GoStart);
-  EXPECT_EQ(count(t, EvType::GoSleep), 1u);  // main's time.Sleep
+  EXPECT_EQ(std::count_if(t.events.begin(), t.events.end(),
+                          [](const Event& e) { return e.type == EvType::GoSleep && e.g == 1; }),
+            1);  // main's time.Sleep
 }
 
 TEST_P(Program, ProcsSeesEveryGomaxprocsChange) {
@@ -548,21 +559,42 @@ TEST_P(Program, ProcsSeesEveryGomaxprocsChange) {
   EXPECT_EQ(procs, (std::vector<std::uint64_t>{2, 1, 3, 2}));
 }
 
-TEST_P(Program, GcRunsTwoCycles) {
+TEST_P(Program, GcRunsOneCycle) {
   const Trace t = load_program("gc");
   EXPECT_EQ(program_creates(t).size(), 0u);
-  EXPECT_EQ(count(t, EvType::GCStart), 2u);
-  EXPECT_EQ(count(t, EvType::GCDone), 2u);
+  EXPECT_EQ(count(t, EvType::GCStart), 1u);
+  EXPECT_EQ(count(t, EvType::GCDone), 1u);
   // Two stop-the-world phases per cycle: sweep termination (kind 1), then mark termination (0).
   std::vector<std::uint64_t> kinds;
   for (const Event& e : t.events) {
     if (e.type == EvType::GCSTWStart) kinds.push_back(e.args[0]);
   }
-  EXPECT_EQ(kinds, (std::vector<std::uint64_t>{1, 0, 1, 0}));
-  EXPECT_EQ(count(t, EvType::GCSTWDone), 4u);
+  EXPECT_EQ(kinds, (std::vector<std::uint64_t>{1, 0}));
+  EXPECT_EQ(count(t, EvType::GCSTWDone), 2u);
   // GOMAXPROCS is re-announced when each stop-the-world ends (procresize), plus once at start.
-  EXPECT_EQ(count(t, EvType::Gomaxprocs), 5u);
+  EXPECT_EQ(count(t, EvType::Gomaxprocs), 3u);
   EXPECT_GE(count(t, EvType::GoStartLabel), 1u);  // the mark workers run with labels
+}
+
+TEST_P(Program, MiscBlocksEveryOtherWay) {
+  const Trace t = load_program("misc");
+  EXPECT_EQ(program_creates(t).size(), 4u);
+  EXPECT_GE(count(t, EvType::GoBlockSelect), 1u);
+  EXPECT_GE(count(t, EvType::GoBlockNet), 1u);  // Accept or Read on the loopback connection
+  EXPECT_EQ(count(t, EvType::GoBlockCond), 1u);
+  if (t.version == kVersionGo119) {
+    // 100 ms of CPU at the profiler's 100 Hz: samples, ordered by their own timestamps, each on
+    // a real P or none (-1).
+    EXPECT_GE(count(t, EvType::CPUSample), 1u);
+    for (const Event& e : t.events) {
+      if (e.type == EvType::CPUSample) {
+        EXPECT_GE(e.p, -1);
+        EXPECT_LT(e.p, 2);
+      }
+    }
+  } else {
+    EXPECT_EQ(count(t, EvType::CPUSample), 0u);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Toolchains, Program, ::testing::Values("go", "gccgo"));
@@ -943,10 +975,11 @@ TEST(GoTraceParse, UserLogAndLabels) {
 TEST(GoTraceParse, FileErrors) {
   Trace t;
   std::string err;
-  EXPECT_FALSE(parse_file(kTestdata + "/no-such-file.trace", &t, &err));
-  EXPECT_EQ(err, kTestdata + "/no-such-file.trace: cannot open: No such file or directory");
-  EXPECT_FALSE(parse_file(kTestdata + "/regen.sh", &t, &err));
-  EXPECT_EQ(err.rfind(kTestdata + "/regen.sh: offset 0: expected a Go trace header", 0), 0u) << err;
+  const std::string dir = TOUCHSTONE_GOTRACE_TESTDATA;
+  EXPECT_FALSE(parse_file(dir + "/no-such-file.trace", &t, &err));
+  EXPECT_EQ(err, dir + "/no-such-file.trace: cannot open: No such file or directory");
+  EXPECT_FALSE(parse_file(dir + "/regen.sh", &t, &err));
+  EXPECT_EQ(err.rfind(dir + "/regen.sh: offset 0: expected a Go trace header", 0), 0u) << err;
 }
 
 // Hostile counts allocate nothing: a String claiming a megabyte in a 20-byte input, and a

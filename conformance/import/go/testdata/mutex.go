@@ -1,6 +1,6 @@
-// mutex.go — a contended sync.Mutex: 4 goroutines take it 20 times each and yield while
-// holding it, so the others block on it (GoBlockSync); a WaitGroup waits for them.
-// Goroutines created by main.main while tracing: 4.
+// mutex.go — a contended sync.Mutex: main holds it for 10 ms while it starts 4 goroutines, so
+// they block on it (GoBlockSync); then each takes it 20 times and yields while holding it. A
+// WaitGroup waits for them. Goroutines created by main.main while tracing: 4.
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/trace"
 	"sync"
+	"time"
 )
 
 func main() {
@@ -21,6 +22,7 @@ func main() {
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	counter := 0
+	mu.Lock()
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
 		go func() {
@@ -33,6 +35,8 @@ func main() {
 			}
 		}()
 	}
+	time.Sleep(10 * time.Millisecond) // every goroutine reaches mu.Lock and blocks
+	mu.Unlock()
 	wg.Wait()
 	trace.Stop()
 	f.Close()
