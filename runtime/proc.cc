@@ -529,9 +529,12 @@ top:
     // StoreLoad between our nmspinning decrement (and npidle increment) and the loads of
     // the run queues below. Pairs with the fence at the top of wakep.
     platform::fence(platform::seq_cst);
+    bool found = false;
     for (std::int32_t i = 0; i < allpSnapshot; i++) {
       P* p2 = allp[i].load(platform::acquire);
       if (p2 != nullptr && !runqempty(p2)) {
+        found = true;
+        TS_TRACE(EvKind::Recheck, p2->id, mp->id, 0, 1, 0, 0);
         sched.lock.lock();
         P* np = pidleget();
         sched.lock.unlock();
@@ -545,6 +548,7 @@ top:
         break;
       }
     }
+    if (!found) TS_TRACE(EvKind::Recheck, -1, mp->id, 0, 0, 0, 0);
   }
   stopm(mp);
   goto top;

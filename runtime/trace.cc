@@ -58,6 +58,7 @@ const char* evkind_name(EvKind k) {
     case EvKind::UserWgAdd: return "UserWgAdd";
     case EvKind::UserWgWait: return "UserWgWait";
     case EvKind::Wakep: return "Wakep";
+    case EvKind::Recheck: return "Recheck";
   }
   return "?";
 }

@@ -99,10 +99,13 @@ enum class EvKind : std::uint8_t {
   Wakep,          // m's wakep decision after making a G runnable: a = 0 no idle P, 1 an M is
                   // already spinning (or another waker won the CAS), 2 starting a spinning M;
                   // n = npidle seen. After wakep's fence and loads, before startm.
+  Recheck,        // m, without a P, having dropped spinning in findRunnable, re-checked every
+                  // P's run queue: a = 1 found P p's queue non-empty (right after that load),
+                  // a = 0 found every queue empty (after the loop). WAKEUP-4.
 };
 const char* evkind_name(EvKind k);
 // The number of kinds; the last one is kLastEvKind.
-inline constexpr EvKind kLastEvKind = EvKind::Wakep;
+inline constexpr EvKind kLastEvKind = EvKind::Recheck;
 
 struct Event {
   EvKind kind;

@@ -72,7 +72,7 @@ enum Cl : std::uint8_t {
   kPTrans1, kPTrans2, kPOwn1, kPOwn2,
   kRunqOwn1, kRunqOwn2, kRunqOrder1, kRunq1,
   kConserve1, kConserve2,
-  kWakeup1, kWakeup2, kWakeup3,
+  kWakeup1, kWakeup2, kWakeup3, kWakeup4,
   kStw1, kStw2, kStw3,
   kSyscall1, kDead1,
   kChanFifo1, kChanOnce1, kChanClose1, kWg1, kMutex1,
@@ -129,6 +129,11 @@ constexpr Clause kClauses[kClauseCount] = {
                  "before anything else.",
      "runtime.newproc, ready (wakep after runqput)", "RunqPut runnext of g5 by M1, then M1 parks g2 without a Wakep",
      false},
+    {"WAKEUP-4", "When a giving-up M's decrement ends the last spin, that M re-checks every P's run queue "
+                 "afterwards: it does not stop, nor find every queue empty, while a G is still queued whose "
+                 "wakep, before that decrement, left it to a spinning M.",
+     "runtime.findRunnable's delicate dance (drop nmspinning, StoreLoad, re-check all Ps), wakep",
+     "M2 drops the last spin and stops; g5, left by wakep to spinning Ms, is still in P0's runnext", true},
     {"STW-1", "When the world is stopped every P is Pgcstop, and until it restarts no G but the stopper's runs and "
               "no P but the stopper's becomes Prunning.",
      "runtime.stopTheWorldWithSema, startTheWorldWithSema", "g3 Grunnable -> Grunning on M1 between StwBegin and StwEnd",
@@ -213,6 +218,11 @@ struct MState {
   bool spinning = false;
   bool busy = false;
   std::int64_t wakep_owed = 0;  // a G this M readied into runnext, until its Wakep (WAKEUP-3)
+  // WAKEUP-4: this M ended the last spin on findRunnable's give-up path and has not re-checked
+  // yet; `stranded` are the Gs left to spinning Ms that were queued at that decrement (a G
+  // leaves the set when it moves).
+  bool owes_recheck = false;
+  std::set<std::int64_t> stranded;
   std::set<std::int64_t> held;
   StealBatch steal;
   History hist;
@@ -287,6 +297,10 @@ struct Checker::State {
   std::set<std::int32_t> retaking;  // Ps sysmon retook and is still handing off (Retake a=0 .. a=1)
   bool any_m = false;         // an event by an M (id >= 0) has been seen
 
+  // WAKEUP-4: Gs queued in a runnext whose readier's wakep found an M spinning (Wakep a = 1):
+  // their wakeup is the spinning Ms' job. A G leaves the set when it moves (place).
+  std::set<std::int64_t> left_to_spinners;
+  bool stw_requested = false;  // StwBegin a = 0 .. StwEnd: gcstopm drops spinning without a re-check
   bool stopped = false;
   std::int64_t stopper_g = 0, stopper_m = kNoM, stopper_p = -1;
   std::int64_t gomaxprocs = -1;
@@ -400,6 +414,9 @@ struct Checker::State {
   }
 
   void place(std::int64_t goid, GState& g, Where w, std::int64_t id, bool at_head = false) {
+    if (left_to_spinners.erase(goid) != 0) {
+      for (auto& [mid, m] : ms) m.stranded.erase(goid);
+    }
     unplace(goid, g);
     g.where = w;
     g.where_id = id;
@@ -476,6 +493,7 @@ struct Checker::State {
       case EvKind::UserWgWait: return on_userwgwait(r.ev);
       case EvKind::Retake: return on_retake(r.ev);
       case EvKind::Wakep: return true;  // check_wakep_owed settled it
+      case EvKind::Recheck: return on_recheck(r.ev);
       case EvKind::Park:
       case EvKind::Ready:
       case EvKind::PreemptRequest:
@@ -543,6 +561,11 @@ struct Checker::State {
   // The clauses about a G starting to run: P-OWN-2, WAKEUP-2, STW-1, CONSERVE-1.
   bool check_to_running(const runtime::Event& e, GState& g) {
     if (e.b != Grunning) return true;
+    {
+      MState& runner = M(e.m);  // WAKEUP-4: an M that runs a G found work after all
+      runner.owes_recheck = false;
+      runner.stranded.clear();
+    }
     MState& m = M(e.m);
     if (check(kPOwn2)) {
       if (m.curg != 0 && m.curg != e.g) {
@@ -895,7 +918,27 @@ struct Checker::State {
     if (check(kWakeup2) && e.n < 0) {
       return fail(kWakeup2, mname(e.m) + (e.a ? " starts" : " stops") + " spinning and nmspinning becomes " + std::to_string(e.n));
     }
-    M(e.m).spinning = e.a == 1;
+    MState& m = M(e.m);
+    m.spinning = e.a == 1;
+    // WAKEUP-4: on findRunnable's give-up path (the M has released its P: p = -1) the decrement
+    // that ends the last spin obliges this M to re-check every P afterwards. gcstopm drops
+    // spinning without a re-check on purpose: startTheWorld wakes Ms as needed.
+    m.owes_recheck = e.a == 0 && e.n == 0 && e.p < 0 && !stw_requested && exact();
+    m.stranded.clear();
+    if (m.owes_recheck) m.stranded = left_to_spinners;
+    return true;
+  }
+
+  bool on_recheck(const runtime::Event& e) {
+    MState& m = M(e.m);
+    if (!m.owes_recheck) return true;
+    m.owes_recheck = false;
+    if (check(kWakeup4) && e.a == 0 && !m.stranded.empty()) {
+      const std::int64_t g = *m.stranded.begin();
+      return fail(kWakeup4, mname(e.m) + " ended the last spin and its re-check found every run queue empty, but " +
+                                gdesc(g) + " has been queued since before that decrement (its wakep left it to a spinning M)");
+    }
+    m.stranded.clear();
     return true;
   }
 
@@ -918,6 +961,9 @@ struct Checker::State {
                             e.kind == EvKind::GlobrunqPut;
       if (e.kind == EvKind::Wakep) {
         counts[kWakeup3]++;
+        // WAKEUP-4: an M is spinning, so waking the G is left to the spinning Ms.
+        const GState& owed = G(m.wakep_owed);
+        if (exact() && e.a == 1 && owed.where == Where::Runnext) left_to_spinners.insert(m.wakep_owed);
         m.wakep_owed = 0;
       } else if (!overflow && !put_next) {
         counts[kWakeup3]++;
@@ -953,6 +999,14 @@ struct Checker::State {
                                   " (taken from a queue and not put anywhere: lost)");
     }
     if (check(kWakeup2) && m.spinning) return fail(kWakeup2, mname(e.m) + " stops while spinning");
+    if (m.owes_recheck) {
+      m.owes_recheck = false;
+      if (check(kWakeup4) && !m.stranded.empty()) {
+        const std::int64_t g = *m.stranded.begin();
+        return fail(kWakeup4, mname(e.m) + " ended the last spin and stops without re-checking the run queues since, while " +
+                                  gdesc(g) + " is still queued: its wakep left it to a spinning M (a lost wakeup)");
+      }
+    }
     if (m.busy) {
       m.busy = false;
       busy_ms--;
@@ -1014,6 +1068,7 @@ struct Checker::State {
   // ---- the world ---------------------------------------------------------------------------
 
   bool on_stwbegin(const runtime::Event& e) {
+    stw_requested = true;
     if (e.a != 1) return true;
     if (check(kStw1)) {
       for (const auto& [id, p] : ps) {
@@ -1037,6 +1092,7 @@ struct Checker::State {
   }
 
   bool on_stwend(const runtime::Event& e) {
+    stw_requested = false;
     const std::int64_t procs = e.a;
     if (check(kStw2)) {
       for (const auto& [id, p] : ps) {

@@ -420,6 +420,64 @@ TEST(Wakeup3, ReadyWithoutWakepFails) {
   expect_violation(t, "WAKEUP-3", Order::PerG);
 }
 
+// WAKEUP-4, the delicate dance. M1 spins on P1 and gives up: it releases P1, and M0 creates g2
+// into P0's runnext; M0's wakep finds M1 still spinning (decision 1) and leaves g2 to it.
+Trace spinner_gives_up_while_g2_is_left_to_it() {
+  Trace t = Trace::boot_m1();
+  t.spinning(1, 1, true, 1).releasep(1, 1);
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true).wakep(0, 0, /*an M is spinning*/ 1);
+  return t;
+}
+Trace& recheck(Trace& t, std::int64_t m, std::int32_t found_p) {
+  return t.ev(EvKind::Recheck, m, found_p, 0, found_p >= 0 ? 1 : 0);
+}
+TEST(Wakeup4, DropThenRecheckFindsTheGPasses) {
+  Trace t = spinner_gives_up_while_g2_is_left_to_it();
+  t.spinning(1, -1, false, 0);
+  recheck(t, 1, 0).acquirep(1, 1).spinning(1, 1, true, 1).steal(1, 1, 2, 0, true, true).spinning(1, 1, false, 0).run(1, 1, 2);
+  expect_clean(t);
+}
+TEST(Wakeup4, RecheckBeforeTheDropThenStopFails) {
+  // golang/go#45867's shape (mutant 02): re-check while still counted as spinning, then drop
+  // the last spin and stop; g2 stays queued with P1 idle and nobody spinning.
+  Trace t = Trace::boot_m1();
+  t.spinning(1, 1, true, 1).releasep(1, 1);
+  recheck(t, 1, -1);
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true).wakep(0, 0, 1);
+  t.spinning(1, -1, false, 0).mstop(1);
+  expect_violation(t, "WAKEUP-4");
+  expect_clean(t, Order::PerG);  // needs the exact order
+}
+TEST(Wakeup4, RecheckThatMissesTheGFails) {
+  Trace t = spinner_gives_up_while_g2_is_left_to_it();
+  t.spinning(1, -1, false, 0);
+  recheck(t, 1, -1);
+  expect_violation(t, "WAKEUP-4");
+}
+TEST(Wakeup4, TheGTakenMeanwhileLetsTheMStop) {
+  Trace t = spinner_gives_up_while_g2_is_left_to_it();
+  t.spinning(1, -1, false, 0);
+  t.park(0, 0, 1).get(0, 0, 2, true).run(0, 0, 2);  // M0 runs g2 itself
+  recheck(t, 1, -1).mstop(1);
+  expect_clean(t);
+}
+TEST(Wakeup4, AWakepThatStartsAnMOwesNothing) {
+  Trace t = Trace::boot_m1();
+  t.spinning(1, 1, true, 1).releasep(1, 1).spinning(1, -1, false, 0).mstop(1);
+  t.go(0, 0, 2, 1);  // wakep decision 0: not left to spinners
+  t.park(0, 0, 1).get(0, 0, 2, true).run(0, 0, 2);
+  expect_clean(t);
+}
+TEST(Wakeup4, GcstopmDropsSpinningWithoutARecheck) {
+  // The world is being stopped: gcstopm drops spinning on its P and stops; startTheWorld wakes.
+  Trace t = spinner_gives_up_while_g2_is_left_to_it();
+  t.ev(EvKind::StwBegin, 0, 0, 1, 0);
+  t.spinning(1, -1, false, 0).mstop(1);
+  expect_clean(t);
+}
+
 TEST(Wakeup2, SpinningStopsBeforeRunPasses) {
   Trace t = Trace::boot_m1();
   t.spinning(1, 1, true, 1).go(0, 0, 2, 1).steal(1, 1, 2, 0, true, true).spinning(1, 1, false, 0).run(1, 1, 2);

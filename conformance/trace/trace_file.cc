@@ -449,6 +449,7 @@ std::string details(const runtime::Event& e, unsigned* used) {
       return (e.a == 0 ? std::string("no-idle-p") : e.a == 1 ? std::string("spinner-exists") : e.a == 2 ? std::string("start")
                                                                                                     : "a=" + std::to_string(e.a)) +
              " npidle=" + n;
+    case EvKind::Recheck: *used = kA; return choice(e.a, "empty", "found");
     case EvKind::MSpinning: *used = kA | kN; return choice(e.a, "stop", "start") + " nmspinning=" + n;
     case EvKind::Park: *used = kA; return reason(e.a);
     case EvKind::Ready: *used = kN; return "by " + id_or_dash('g', e.n, 0);
