@@ -269,7 +269,7 @@ go_trace_checks() {
   t "$ts" go-trace print "$gt/chan.go.trace"
   expect_rc 0 "go-trace print (Go 1.19)"
   expect_out '^go trace version 1\.19, [0-9]+ events, ' "go-trace print header"
-  expect_out '^[0-9]+ GoCreate p=0 g=1 off=[0-9]+ g=[0-9]+ stack=[0-9]+$' "go-trace print event line"
+  expect_out '^[0-9]+ GoCreate p=[0-9]+ g=1 off=[0-9]+ g=[0-9]+ stack=[0-9]+$' "go-trace print event line"
   t "$ts" go-trace print --stacks "$gt/chan.gccgo.trace"
   expect_rc 0 "go-trace print --stacks (gccgo 12)"
   expect_out '^go trace version 1\.11, ' "go-trace print gccgo header"
