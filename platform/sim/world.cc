@@ -98,6 +98,9 @@ class World final : public Decider {
  public:
   World(const Config& cfg, Strategy& strategy) : cfg_(cfg), strat_(strategy), mm_on_(cfg.model != Model::Sc) {}
 
+  // The decisions so far (in_flight_log).
+  const std::vector<Decision>& log_so_far() const { return res_.log; }
+
   Result run(const std::function<void()>& body) {
     body_ = &body;
     if (mm_on_) {
@@ -429,6 +432,7 @@ Result run(const Config& cfg, Strategy& strategy, const std::function<void()>& b
 
 bool active() { return g_world != nullptr && g_world->cur() != nullptr; }
 int current_thread() { return active() ? g_world->cur()->id : -1; }
+const std::vector<Decision>* in_flight_log() { return g_world != nullptr ? &g_world->log_so_far() : nullptr; }
 
 }  // namespace touchstone::sim
 

@@ -83,5 +83,9 @@ Result run(const Config& cfg, Strategy& strategy, const std::function<void()>& b
 bool active();
 // The current simulated thread's id (-1 outside a run).
 int current_thread();
+// The decisions the run in progress has drawn so far, or null outside a run. For a crash
+// handler (tools/cli/crash_guard.cc) that writes a reproducer of the run a fatal signal is
+// ending; nothing else should look at a run from inside.
+const std::vector<Decision>* in_flight_log();
 
 }  // namespace touchstone::sim
