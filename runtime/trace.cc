@@ -20,8 +20,13 @@ void emit_slow(const Event& ev) {
   listener->event(e);
 }
 
-std::uint64_t next_gseq(const void* gp) { return ++static_cast<G*>(const_cast<void*>(gp))->traceseq; }
-std::int64_t goid_of(const void* gp) { return static_cast<const G*>(gp)->goid; }
+// A nil gp is traced as g0 with gseq 0: a run-queue take that read a ring slot's stale nil
+// (its store not visible: a missing release/acquire pair under a weak memory model) reaches
+// the checker as such (BARRIER-1) instead of crashing the tracer.
+std::uint64_t next_gseq(const void* gp) {
+  return gp == nullptr ? 0 : ++static_cast<G*>(const_cast<void*>(gp))->traceseq;
+}
+std::int64_t goid_of(const void* gp) { return gp == nullptr ? 0 : static_cast<const G*>(gp)->goid; }
 }  // namespace trace
 
 const char* evkind_name(EvKind k) {

@@ -76,6 +76,7 @@ enum Cl : std::uint8_t {
   kStw1, kStw2, kStw3,
   kSyscall1, kDead1,
   kChanFifo1, kChanOnce1, kChanClose1, kWg1, kMutex1,
+  kBarrier1, kBarrier2,
   kClauseCount
 };
 
@@ -158,6 +159,19 @@ constexpr Clause kClauses[kClauseCount] = {
      "a waiter returns while an Add(1) before its Wait has no Done", true},
     {"MUTEX-1", "A mutex is held by at most one goroutine, and only a locked mutex is unlocked.",
      "sync.(*Mutex).Lock, Unlock", "g5 locks mutex 1 while g4 holds it", true},
+    // The barrier-ordering family (docs/MEMORY-MODELS.md): what a missing release/acquire pair or
+    // StoreLoad fence looks like in a trace, reported as such before the follow-on damage.
+    {"BARRIER-1", "A take from a P's ring (runqget, runqgrab, runqputslow, a drain) reads a slot whose store it "
+                  "has seen: it names a G, never the slot's stale nil.",
+     "runtime.runqput's StoreRel of runqtail paired with runqgrab's LoadAcq (and runqget's)",
+     "RunqSteal of g0 (nil) from P1's ring by M2", false},
+    {"BARRIER-2", "A G published in a ring or runnext before its readier's wakep check (the Wakep event) is seen "
+                  "by the re-check of every M that drops spinning on findRunnable's give-up path afterwards, "
+                  "while it stays queued.",
+     "runtime.wakep's StoreLoad and findRunnable's StoreLoad after dropping nmspinning (the delicate dance)",
+     "M2 drops spinning, re-checks and finds every queue empty while g5, published before M1's wakep check, "
+     "is still in P0's runnext",
+     true},
 };
 
 // ---- names -------------------------------------------------------------------------------------
@@ -223,6 +237,13 @@ struct MState {
   // leaves the set when it moves).
   bool owes_recheck = false;
   std::set<std::int64_t> stranded;
+  // BARRIER-2: this M dropped spinning on findRunnable's give-up path and has not re-checked
+  // yet; `published` are the Gs that were published (put, then the putter's Wakep) and queued
+  // at that decrement, with the index of their put (a G leaves when it has any later event).
+  bool owes_visible_recheck = false;
+  std::vector<std::pair<std::int64_t, std::uint64_t>> published;
+  // BARRIER-2: the Gs this M put into a ring or runnext, with the put's index, until its Wakep.
+  std::vector<std::pair<std::int64_t, std::uint64_t>> unpublished;
   std::set<std::int64_t> held;
   StealBatch steal;
   History hist;
@@ -300,6 +321,10 @@ struct Checker::State {
   // WAKEUP-4: Gs queued in a runnext whose readier's wakep found an M spinning (Wakep a = 1):
   // their wakeup is the spinning Ms' job. A G leaves the set when it moves (place).
   std::set<std::int64_t> left_to_spinners;
+  // BARRIER-2: published Gs (put, then the putter's Wakep) -> the index of their put, and every
+  // G's last event index (a G with a later event than its put has moved, or is moving).
+  std::map<std::int64_t, std::uint64_t> published;
+  std::unordered_map<std::int64_t, std::uint64_t> last_event;
   bool stw_requested = false;  // StwBegin a = 0 .. StwEnd: gcstopm drops spinning without a re-check
   bool stopped = false;
   std::int64_t stopper_g = 0, stopper_m = kNoM, stopper_p = -1;
@@ -449,8 +474,11 @@ struct Checker::State {
       any_m = true;
       mark_busy(e.m);
     }
-    bool ok = check_gseq(r) && check_wakep_owed(r) && dispatch(r);
-    if (ok) remember(cur_index, r);
+    bool ok = check_barrier1(r) && check_gseq(r) && check_wakep_owed(r) && dispatch(r);
+    if (ok) {
+      remember(cur_index, r);
+      track_published(r);
+    }
     last = r;
     return ok;
   }
@@ -503,6 +531,43 @@ struct Checker::State {
   }
 
   // GSEQ-1: a G's numbered events come 1, 2, 3, ... (an event without a number is skipped).
+  // BARRIER-1. A ring take reads the slot after acquiring the tail the owner released after
+  // storing the slot (runtime/runq.cc, P1/A1). A take that names no G (g0: the runtime traces a
+  // nil slot as goid 0) read the slot's stale initial value: the store was not visible to it.
+  // A stale slot from an earlier lap names a G already taken: G-TRANS/CONSERVE-1 report that.
+  bool check_barrier1(const TraceRecord& r) {
+    const runtime::Event& e = r.ev;
+    const bool ring_take = (e.kind == EvKind::RunqGet && e.a == 0) || e.kind == EvKind::RunqSteal ||
+                           e.kind == EvKind::RunqPutSlow || e.kind == EvKind::RunqDrain;
+    if (!ring_take || !check(kBarrier1) || e.g != 0) return true;
+    const std::string what = e.kind == EvKind::RunqSteal ? "steal from " + pname(std::int64_t(e.a)) + "'s"
+                             : e.kind == EvKind::RunqGet ? "runqget from " + pname(e.p) + "'s"
+                             : e.kind == EvKind::RunqPutSlow ? "runqputslow from " + pname(e.p) + "'s"
+                                                             : "drain of " + pname(e.p) + "'s";
+    return fail(kBarrier1, mname(e.m) + "'s " + what + " ring took a nil G: it read a slot whose store it had not "
+                               "seen (the tail's release/acquire pair is missing: a stale slot)");
+  }
+
+  // BARRIER-2 bookkeeping, after an event was applied: a put starts a G's wait for its
+  // readier's Wakep; the Wakep publishes the Gs still queued since their put.
+  void track_published(const TraceRecord& r) {
+    const runtime::Event& e = r.ev;
+    if (!exact()) return;
+    if (e.g != 0) {
+      last_event[e.g] = cur_index;
+      published.erase(e.g);
+      if (e.kind == EvKind::RunqPut && e.m >= 0) M(e.m).unpublished.push_back({e.g, cur_index});
+    }
+    if (e.kind == EvKind::Wakep && e.m >= 0) {
+      MState& m = M(e.m);
+      for (const auto& [g, at] : m.unpublished) {
+        const Where w = G(g).where;
+        if (last_event[g] == at && (w == Where::Ring || w == Where::Runnext)) published[g] = at;
+      }
+      m.unpublished.clear();
+    }
+  }
+
   bool check_gseq(const TraceRecord& r) {
     if (r.ev.g == 0 || r.gseq == 0) return true;
     GState& g = G(r.ev.g);
@@ -926,19 +991,41 @@ struct Checker::State {
     m.owes_recheck = e.a == 0 && e.n == 0 && e.p < 0 && !stw_requested && exact();
     m.stranded.clear();
     if (m.owes_recheck) m.stranded = left_to_spinners;
+    // BARRIER-2: any drop of spinning on the give-up path (not only the last spin's) is
+    // followed by a re-check that must see every G published before it.
+    m.owes_visible_recheck = e.a == 0 && e.p < 0 && !stw_requested && exact();
+    m.published.clear();
+    if (m.owes_visible_recheck) m.published.assign(published.begin(), published.end());
     return true;
   }
 
   bool on_recheck(const runtime::Event& e) {
     MState& m = M(e.m);
-    if (!m.owes_recheck) return true;
-    m.owes_recheck = false;
-    if (check(kWakeup4) && e.a == 0 && !m.stranded.empty()) {
-      const std::int64_t g = *m.stranded.begin();
-      return fail(kWakeup4, mname(e.m) + " ended the last spin and its re-check found every run queue empty, but " +
-                                gdesc(g) + " has been queued since before that decrement (its wakep left it to a spinning M)");
+    if (m.owes_recheck) {
+      m.owes_recheck = false;
+      if (check(kWakeup4) && e.a == 0 && !m.stranded.empty()) {
+        const std::int64_t g = *m.stranded.begin();
+        return fail(kWakeup4, mname(e.m) + " ended the last spin and its re-check found every run queue empty, but " +
+                                  gdesc(g) + " has been queued since before that decrement (its wakep left it to a spinning M)");
+      }
+      m.stranded.clear();
     }
-    m.stranded.clear();
+    // BARRIER-2 (after WAKEUP-4, which keeps its reports): under sequential consistency the
+    // G's publishing store precedes its readier's Wakep, which precedes our decrement, which
+    // precedes our loads of the queues; a G queued all along cannot be missed. Missing it means
+    // one side of the StoreLoad pair (wakep's fence, or ours after the decrement) is absent.
+    if (m.owes_visible_recheck) {
+      m.owes_visible_recheck = false;
+      if (check(kBarrier2) && e.a == 0) {
+        for (const auto& [g, at] : m.published) {
+          if (last_event[g] != at) continue;  // moved since its put
+          return fail(kBarrier2, mname(e.m) + " dropped spinning and its re-check found every run queue empty, but " +
+                                     gdesc(g) + " was published (put, then its readier's wakep check) before that "
+                                     "decrement and is still queued: a StoreLoad barrier of the pair is missing");
+        }
+      }
+      m.published.clear();
+    }
     return true;
   }
 

@@ -478,6 +478,78 @@ TEST(Wakeup4, GcstopmDropsSpinningWithoutARecheck) {
   expect_clean(t);
 }
 
+// ---- BARRIER-1: a ring take reads a slot whose store it has seen ------------------------------
+Trace g2_in_p0s_ring() {
+  Trace t = Trace::boot_m1();
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2).wakep(0, 0, 1);
+  return t;
+}
+TEST(Barrier1, StealOfAPublishedSlotPasses) {
+  Trace t = g2_in_p0s_ring();
+  t.spinning(1, 1, true, 1).steal(1, 1, 2, 0, false, true).spinning(1, 1, false, 0).run(1, 1, 2);
+  expect_clean(t);
+  expect_clean(t, Order::PerG);
+}
+TEST(Barrier1, StealOfAStaleNilSlotFails) {
+  // Mutants 14/15 under weak memory: the thief saw the new tail but not the slot's store.
+  Trace t = g2_in_p0s_ring();
+  t.spinning(1, 1, true, 1).steal(1, 1, 0, 0, false, true);
+  expect_violation(t, "BARRIER-1");
+  expect_violation(t, "BARRIER-1", Order::PerG);  // one event suffices
+}
+TEST(Barrier1, OwnerGetOfAStaleNilSlotFails) {
+  Trace t = g2_in_p0s_ring();
+  t.get(0, 0, 0);
+  expect_violation(t, "BARRIER-1");
+}
+
+// ---- BARRIER-2: a G published before a wakep check is seen by the give-up re-check --------------
+// M1 spins on P1 and gives it up; M0 puts g2 in P0's runnext and checks (Wakep); then M1 drops
+// spinning (not the last spinner: n = 1, so WAKEUP-4 does not apply) and re-checks.
+Trace published_then_spinner_drops() {
+  Trace t = Trace::boot_m1();
+  t.spinning(1, 1, true, 1).releasep(1, 1);
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true).wakep(0, 0, 1);
+  t.spinning(1, -1, false, 1);
+  return t;
+}
+TEST(Barrier2, RecheckThatSeesThePublishedGPasses) {
+  Trace t = published_then_spinner_drops();
+  recheck(t, 1, 0).acquirep(1, 1).spinning(1, 1, true, 1).steal(1, 1, 2, 0, true, true).spinning(1, 1, false, 0).run(1, 1, 2);
+  expect_clean(t);
+}
+TEST(Barrier2, RecheckThatMissesThePublishedGFails) {
+  // Mutants 05 and 16 under weak memory: one side of the StoreLoad pair is missing.
+  Trace t = published_then_spinner_drops();
+  recheck(t, 1, -1);
+  expect_violation(t, "BARRIER-2");
+  expect_clean(t, Order::PerG);  // needs the exact order
+}
+TEST(Barrier2, TheGTakenMeanwhileLetsTheRecheckMissIt) {
+  Trace t = published_then_spinner_drops();
+  t.park(0, 0, 1).get(0, 0, 2, true).run(0, 0, 2);  // M0 runs g2 itself
+  recheck(t, 1, -1).mstop(1);
+  expect_clean(t);
+}
+TEST(Barrier2, AGPublishedAfterTheDecrementMayBeMissed) {
+  // The readier's check comes after the decrement: it sees the drop and wakes someone itself.
+  Trace t = Trace::boot_m1();
+  t.spinning(1, 1, true, 1).releasep(1, 1).spinning(1, -1, false, 1);
+  t.ev(EvKind::GoCreate, 0, 0, 2, 0, 0, 1).gstatus(0, 0, 2, Gidle, Gdead).gstatus(0, 0, 2, Gdead, Grunnable);
+  t.put(0, 0, 2, true).wakep(0, 0, 1);
+  recheck(t, 1, -1);
+  expect_clean(t);
+}
+TEST(Barrier2, TheLastSpinStaysWakeup4) {
+  // The same miss by the last spinner is still WAKEUP-4's (its reports are unchanged).
+  Trace t = spinner_gives_up_while_g2_is_left_to_it();
+  t.spinning(1, -1, false, 0);
+  recheck(t, 1, -1);
+  expect_violation(t, "WAKEUP-4");
+}
+
 TEST(Wakeup2, SpinningStopsBeforeRunPasses) {
   Trace t = Trace::boot_m1();
   t.spinning(1, 1, true, 1).go(0, 0, 2, 1).steal(1, 1, 2, 0, true, true).spinning(1, 1, false, 0).run(1, 1, 2);
