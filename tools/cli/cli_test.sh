@@ -130,6 +130,81 @@ sim_run_checks() {
   fi
 }
 
+# ---- memory models: --arch/--model on run, explore, replay; the litmus command ---------------------
+memory_model_checks() {
+  local hash1 hash2
+  t "$ts" run "$data/steal.tsp" --procs 4 --seed 5 --arch aarch64
+  expect_rc 0 "sim run under --arch aarch64"
+  expect_out '^run: .* platform=sim procs=4 strategy=random seed=5 model=weak .* clean$' "weak run summary"
+  hash1="$(field hash)"
+  t "$ts" run "$data/steal.tsp" --procs 4 --seed 5 --model weak
+  hash2="$(field hash)"
+  checks=$((checks + 1))
+  [ -n "$hash1" ] && [ "$hash1" = "$hash2" ] || fail "determinism (weak): hashes '$hash1' and '$hash2' differ"
+  t "$ts" run "$data/steal.tsp" --procs 4 --seed 5 --arch x86_64
+  expect_rc 0 "sim run under --arch x86_64"
+  expect_out ' model=tso ' "x86_64 means tso"
+  t "$ts" run "$data/steal.tsp" --procs 4 --seed 5 --model sc
+  expect_out ' model=sc ' "--model sc"
+  t "$ts" run "$data/steal.tsp" --arch aarch64 --model weak
+  expect_rc 2 "--arch with --model"
+  expect_err '^touchstone: .*(excludes|--arch).*' "--arch with --model: one line"
+  t "$ts" run "$data/steal.tsp" --arch sparc
+  expect_rc 2 "unknown --arch"
+  expect_err '^touchstone: .*sparc.*' "unknown --arch: one line"
+  t "$ts" run "$data/steal.tsp" --model psc
+  expect_rc 2 "unknown --model"
+  t "$ts" explore "$data/pingpong.tsp" "$data/steal.tsp" --strategy pct --runs 6 --arch riscv64 --quiet --json weak.json
+  expect_rc 0 "explore under --arch riscv64"
+  expect_out '^explore: 6 runs in .*strategy pct, model weak, 0 findings$' "explore summary names the model"
+  if command -v python3 >/dev/null; then
+    t python3 -c 'import json; j=json.load(open("weak.json")); assert j["model"]=="weak" and j["runs"]==6, j'
+    expect_rc 0 "explore JSON model"
+  fi
+
+  # A reproducer's model: line. Bad values are file:line errors; a recorded model must agree
+  # with a --model given to replay.
+  printf 'touchstone-repro 1\nbuild: x-sim\nprogram: p.tsp\nprocs: 2\nmodel: weak\nstrategy: random\nseed: 1\nfinding: RUNTIME\nmessage: m\n--- program\ngo main {\n  yield\n}\n--- decisions\ntouchstone-decisions 1\n' >weak.repro
+  t "$ts" replay weak.repro
+  expect_rc 0 "replay of a weak reproducer whose finding does not recur"
+  t "$ts" replay weak.repro --model tso
+  expect_rc 2 "replay --model against the file's model"
+  expect_err '^touchstone: weak.repro: the reproducer was recorded under model weak, not tso$' "model mismatch message"
+  sed 's/^model: weak$/model: arm/' weak.repro >badmodel.repro
+  t "$ts" replay badmodel.repro
+  expect_rc 2 "bad model line"
+  expect_err "^touchstone: badmodel.repro:5: bad model 'arm' \(sc, tso, weak\)$" "bad model line: file:line"
+
+  # litmus: a passing file, a mismatch, bad input, bad flags.
+  printf 'test SBmini\ncite [herd-x86] SB Allow\ninit x=0 y=0\nthread 0: st x 1 rlx; ld r0 y rlx\nthread 1: st y 1 rlx; ld r0 x rlx\nexpect 0:r0=0 1:r0=0 : sc=forbidden tso=allowed weak=allowed\nend\n' >sb.litmus
+  t "$ts" litmus sb.litmus --json litmus.json
+  expect_rc 0 "litmus of a passing test"
+  expect_out '^SBmini +tso +ok ' "litmus per-model line"
+  expect_out '^litmus: 1 tests x 3 models: all pass$' "litmus summary"
+  if command -v python3 >/dev/null; then
+    t python3 -c 'import json; j=json.load(open("litmus.json")); assert j["failed"]==0 and j["tests"][0]["weak"]["ok"], j'
+    expect_rc 0 "litmus JSON"
+  fi
+  sed 's/tso=allowed/tso=forbidden/' sb.litmus >sbwrong.litmus
+  t "$ts" litmus sbwrong.litmus --arch x86_64
+  expect_rc 1 "litmus with a wrong expectation"
+  expect_out 'MISMATCH' "litmus mismatch marker"
+  expect_out '^litmus: 1 tests x 1 models: 1 FAILED$' "litmus failure summary"
+  printf 'test Bad\ninit x=0\nthread 0: st x 1 weird\nend\n' >bad.litmus
+  t "$ts" litmus bad.litmus
+  expect_rc 2 "bad litmus file"
+  expect_err '^touchstone: bad.litmus:[0-9]+: ' "bad litmus file: file:line"
+  checks=$((checks + 1))
+  [ "$(wc -l <err.txt)" -eq 1 ] || fail "bad litmus file: one line on stderr"
+  t "$ts" litmus nosuch.litmus
+  expect_rc 2 "missing litmus file"
+  expect_err '^touchstone: nosuch.litmus' "missing litmus file: names it"
+  t "$ts" litmus sb.litmus --arch x86_64 --model tso
+  expect_rc 2 "litmus --arch with --model"
+  t "$ts" litmus sb.litmus --model arm
+  expect_rc 2 "litmus bad --model"
+}
+
 # ---- without a simulator, its commands fail with one line --------------------------------------
 no_sim_checks() {
   local cmd
@@ -287,6 +362,7 @@ if [ "$sim" = 1 ]; then
   sim_run_checks
   repro_checks
   explore_checks
+  memory_model_checks
   if [ -x "$broken" ]; then
     broken_checks
   else

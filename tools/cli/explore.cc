@@ -27,7 +27,7 @@ ExploreResult explore(const ExploreOptions& opt) {
     const std::uint64_t seed = opt.base_seed + i;
 
     auto strategy = touchstone::strategy_from_name(opt.strategy, seed);
-    SimRun run = simulate_program(opt.programs[pi], procs, *strategy, /*keep_records=*/false);
+    SimRun run = simulate_program(opt.programs[pi], procs, *strategy, /*keep_records=*/false, opt.model);
     res.runs++;
     res.coverage.merge(run.coverage);
     for (const auto& [id, n] : run.coverage.clauses) {
@@ -37,7 +37,8 @@ ExploreResult explore(const ExploreOptions& opt) {
     if (run.finding) {
       ExploreFinding f{*run.finding, opt.paths[pi], procs, seed, ""};
       f.repro_path = write_repro(
-          opt.repro_dir, make_repro(opt.paths[pi], opt.programs[pi], procs, opt.strategy, seed, *run.finding, run.sim));
+          opt.repro_dir,
+          make_repro(opt.paths[pi], opt.programs[pi], procs, opt.strategy, seed, *run.finding, run.sim, opt.model));
       res.findings.push_back(std::move(f));
       break;
     }

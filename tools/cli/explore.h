@@ -1,7 +1,7 @@
 // tools/cli/explore.h — `touchstone explore`: many simulated runs, stopping at the first finding
 // (sim builds only).
 //
-// Run i (0-based) runs program i % programs.size() on procs[i % procs.size()] Ps under the
+// Run i (0-based) runs, under opt.model, program i % programs.size() on procs[i % procs.size()] Ps under the
 // strategy seeded base_seed + i. It stops after `runs` runs, or once `budget_s` seconds have
 // passed, or at the first finding, whose reproducer it writes.
 #pragma once
@@ -26,6 +26,7 @@ struct ExploreOptions {
   double budget_s = 0;                        // 0: bounded by runs only
   std::vector<int> procs = {1, 2, 4};
   std::uint64_t base_seed = 1;
+  sim::Model model = sim::Model::Sc;          // the memory model of every run (--arch/--model)
   std::string repro_dir = "touchstone-findings";
   bool progress = true;                       // about one line a second on stderr
 };

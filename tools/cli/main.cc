@@ -8,6 +8,7 @@
 //   print    a program's canonical text
 //   decode   fuzzer bytes to a program
 //   stress   a mixed workload on the native runtime, checked online
+//   litmus   the memory-model litmus catalog, exhaustively on the simulator (litmus.h)
 //
 // Exit codes: 0 clean, 1 a violation or other finding, 2 bad usage or input (one line on
 // stderr: "touchstone: <what>").
@@ -44,6 +45,7 @@
 #include "tools/cli/explore.h"
 #include "tools/cli/repro.h"
 #include "tools/cli/simrun.h"
+#include "tools/cli/litmus.h"
 #else
 #include "conformance/trace/recorder.h"
 #include "tools/cli/stress.h"
@@ -74,6 +76,8 @@ struct RunArgs {
   bool outcome = false;
   std::string json;
   std::string repro_dir = "touchstone-findings";
+  std::string arch;   // --arch: the model the architecture implies
+  std::string model;  // --model sc|tso|weak
 };
 
 struct ExploreArgs {
@@ -86,11 +90,15 @@ struct ExploreArgs {
   std::string json;
   std::string repro_dir = "touchstone-findings";
   bool quiet = false;
+  std::string arch;
+  std::string model;
 };
 
 struct ReplayArgs {
   std::string repro;
   std::string trace;
+  std::string arch;   // only for a file without a model: line (else it must agree)
+  std::string model;
 };
 
 struct CheckArgs {
@@ -162,9 +170,10 @@ int cmd_stress(const StressArgs& a, int argc, char** argv) {
 
 #if defined(TOUCHSTONE_CLI_SIM)
 int run_simulated(const RunArgs& a) {
+  const sim::Model model = model_from_flags(a.arch, a.model);
   const program::Program p = load_program(a.program);
   auto strategy = touchstone::strategy_from_name(a.strategy, a.seed);
-  SimRun r = simulate_program(p, a.procs, *strategy, /*keep_records=*/!a.trace.empty());
+  SimRun r = simulate_program(p, a.procs, *strategy, /*keep_records=*/!a.trace.empty(), model);
   if (!a.trace.empty()) {
     std::string err;
     if (!trace::write_trace_file(a.trace, r.records, &err, trace::kTraceFlagExactOrder)) throw UsageError(err);
@@ -177,17 +186,19 @@ int run_simulated(const RunArgs& a) {
   const std::string verdict = !r.finding                              ? "clean"
                               : r.finding->clause == kRuntimeClause ? fmt::format("FAILED {}", r.finding->message)
                                                                       : fmt::format("VIOLATION {}", r.finding->clause);
-  fmt::print("run: {} platform=sim procs={} strategy={} seed={} steps={} events={} hash={:016x} {}\n", a.program,
-             a.procs, a.strategy, a.seed, r.sim.steps, r.events, r.sim.hash, verdict);
+  fmt::print("run: {} platform=sim procs={} strategy={} seed={} model={} steps={} events={} hash={:016x} {}\n",
+             a.program, a.procs, a.strategy, a.seed, sim::model_name(model), r.sim.steps, r.events, r.sim.hash, verdict);
   std::fflush(stdout);
   std::string repro_path;
   if (r.finding) {
-    repro_path = write_repro(a.repro_dir, make_repro(a.program, p, a.procs, a.strategy, a.seed, *r.finding, r.sim));
+    repro_path =
+        write_repro(a.repro_dir, make_repro(a.program, p, a.procs, a.strategy, a.seed, *r.finding, r.sim, model));
     fmt::print("reproducer: {}\n", repro_path);
   }
   if (!a.json.empty()) {
     nlohmann::json j = {{"program", a.program}, {"platform", "sim"},   {"procs", a.procs},
-                        {"strategy", a.strategy}, {"seed", a.seed},     {"steps", r.sim.steps},
+                        {"strategy", a.strategy}, {"seed", a.seed},     {"model", sim::model_name(model)},
+                        {"steps", r.sim.steps},
                         {"events", r.events},     {"hash", fmt::format("{:016x}", r.sim.hash)},
                         {"clean", !r.finding},    {"coverage", coverage_json(r.coverage)},
                         {"transitions", transitions_json(r.coverage)}};
@@ -282,6 +293,7 @@ int cmd_run(const RunArgs& a, int argc, char** argv) {
   return run_simulated(a);
 #else
   if (a.platform != "native") no_simulator();
+  if (!a.arch.empty() || !a.model.empty()) throw UsageError("--arch and --model choose the simulator's memory model: not for --platform native");
   return run_native(a);
 #endif
 }
@@ -293,6 +305,7 @@ int cmd_explore(const ExploreArgs& a) {
   no_simulator();
 #else
   ExploreOptions opt;
+  opt.model = model_from_flags(a.arch, a.model);
   opt.paths = a.programs;
   for (const std::string& path : a.programs) opt.programs.push_back(load_program(path));
   opt.strategy = a.strategy;
@@ -314,8 +327,9 @@ int cmd_explore(const ExploreArgs& a) {
     fmt::print("reproducer: {}\n", f.repro_path);
     if (f.finding.violation) violation = f.finding.violation;
   }
-  fmt::print("explore: {} runs in {:.1f}s ({:.1f} runs/s), strategy {}, {} finding{}\n", res.runs, res.seconds,
-             res.seconds > 0 ? res.runs / res.seconds : 0.0, a.strategy, res.findings.size(),
+  fmt::print("explore: {} runs in {:.1f}s ({:.1f} runs/s), strategy {}, model {}, {} finding{}\n", res.runs,
+             res.seconds, res.seconds > 0 ? res.runs / res.seconds : 0.0, a.strategy, sim::model_name(opt.model),
+             res.findings.size(),
              res.findings.size() == 1 ? "" : "s");
   std::fputs(check::format_coverage(res.coverage, violation).c_str(), stdout);
   fmt::print("{}\n", transitions_summary(res.coverage));
@@ -331,6 +345,7 @@ int cmd_explore(const ExploreArgs& a) {
     }
     write_json(a.json, {{"programs", a.programs},
                         {"strategy", a.strategy},
+                        {"model", sim::model_name(opt.model)},
                         {"runs", res.runs},
                         {"seconds", res.seconds},
                         {"findings", findings},
@@ -356,8 +371,18 @@ int cmd_replay(const ReplayArgs& a) {
     fmt::print(stderr, "touchstone: warning: {} was written by build {}, this is {}; replaying anyway\n", a.repro,
                rep.build, build_id());
   }
+  if (!a.arch.empty() || !a.model.empty()) {
+    // For a file without a model: line (hand-made, or older than models) the flag chooses; a
+    // file that records its model replays under it and the flag must agree.
+    const sim::Model m = model_from_flags(a.arch, a.model);
+    if (rep.model_line && m != rep.model) {
+      throw UsageError(fmt::format("{}: the reproducer was recorded under model {}, not {}", a.repro,
+                                   sim::model_name(rep.model), sim::model_name(m)));
+    }
+    rep.model = m;
+  }
   auto strategy = sim::make_replay(rep.log);
-  SimRun r = simulate_program(rep.program, rep.procs, *strategy, /*keep_records=*/!a.trace.empty());
+  SimRun r = simulate_program(rep.program, rep.procs, *strategy, /*keep_records=*/!a.trace.empty(), rep.model);
   if (!a.trace.empty()) {
     if (!trace::write_trace_file(a.trace, r.records, &err, trace::kTraceFlagExactOrder)) throw UsageError(err);
   }
@@ -454,6 +479,16 @@ int cmd_decode(const DecodeArgs& a) {
 
 // ---- the command line ------------------------------------------------------------------------
 
+// --arch and --model (sim runs: the memory model, docs/MEMORY-MODELS.md); at most one of them.
+void add_model_flags(CLI::App* cmd, std::string* arch, std::string* model) {
+  auto* a = cmd->add_option("--arch", *arch,
+                            "sim memory model an architecture implies: x86_64 (tso), aarch64 or riscv64 (weak)")
+                ->check(CLI::IsMember({"x86_64", "aarch64", "riscv64"}));
+  auto* m = cmd->add_option("--model", *model, "sim memory model: sc (default), tso or weak")
+                ->check(CLI::IsMember({"sc", "tso", "weak"}));
+  a->excludes(m);
+}
+
 int cli_main(int argc, char** argv) {
   CLI::App app{"touchstone: a reference Go-style runtime, its simulator, and the checker that holds runs "
                "against the spec (manual: tools/cli/README.md)"};
@@ -488,6 +523,7 @@ int cli_main(int argc, char** argv) {
   run->add_flag("--outcome", ra.outcome, "print the program's outcome (each goroutine's receives)");
   run->add_option("--json", ra.json, "write the summary as JSON to this file");
   run->add_option("--repro-dir", ra.repro_dir, "where a finding's reproducer goes")->capture_default_str();
+  add_model_flags(run, &ra.arch, &ra.model);
 
   ExploreArgs ea;
   auto* exp = app.add_subcommand("explore", "many simulated runs under a strategy; stops at the first finding");
@@ -504,11 +540,13 @@ int cli_main(int argc, char** argv) {
   exp->add_option("--json", ea.json, "write the summary as JSON to this file");
   exp->add_option("--repro-dir", ea.repro_dir, "where a finding's reproducer goes")->capture_default_str();
   exp->add_flag("-q,--quiet", ea.quiet, "no progress lines");
+  add_model_flags(exp, &ea.arch, &ea.model);
 
   ReplayArgs pa;
   auto* replay = app.add_subcommand("replay", "re-run a reproducer; exit 1 if its finding recurs");
   replay->add_option("repro", pa.repro, "reproducer file (.repro)")->required();
   replay->add_option("--trace", pa.trace, "write the replayed run's trace to this file");
+  add_model_flags(replay, &pa.arch, &pa.model);
 
   CheckArgs ca;
   auto* check = app.add_subcommand("check", "check a trace file against the spec's clauses");
@@ -533,6 +571,10 @@ int cli_main(int argc, char** argv) {
 
   GoTraceArgs ga;
   add_go_trace(app, &ga);
+#if defined(TOUCHSTONE_CLI_SIM)
+  LitmusArgs la;
+  add_litmus(app, &la);
+#endif
 
   try {
     app.parse(argc, argv);
@@ -556,6 +598,9 @@ int cli_main(int argc, char** argv) {
   if (print->parsed()) return cmd_print(print_path);
   if (decode->parsed()) return cmd_decode(da);
   if (ga.cmd->parsed()) return cmd_go_trace(ga);
+#if defined(TOUCHSTONE_CLI_SIM)
+  if (la.cmd->parsed()) return cmd_litmus(la);
+#endif
   return kExitUsage;
 }
 

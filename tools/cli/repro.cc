@@ -59,6 +59,8 @@ std::string format_repro(const Repro& r) {
   out += fmt::format("build: {}\n", r.build);
   out += fmt::format("program: {}\n", one_line(r.program_path));
   out += fmt::format("procs: {}\n", r.procs);
+  // Written only for tso and weak, so an sc reproducer is byte for byte what it always was.
+  if (r.model != sim::Model::Sc) out += fmt::format("model: {}\n", sim::model_name(r.model));
   out += fmt::format("strategy: {}\n", r.strategy);
   out += fmt::format("seed: {}\n", r.seed);
   out += fmt::format("finding: {}\n", r.finding);
@@ -97,6 +99,13 @@ bool parse_repro(std::string_view text, const std::string& file, Repro* out, std
   static constexpr std::string_view kKeys[] = {"build", "program", "procs", "strategy", "seed", "finding", "message"};
   std::size_t i = 1;
   for (std::string_view key : kKeys) {
+    if (key == "strategy" && i < lines.size() && lines[i].substr(0, 7) == "model: ") {
+      // The optional model line (absent in sc reproducers and in every file older than it).
+      const std::string_view v = lines[i].substr(7);
+      if (!sim::parse_model(v, &r.model)) return fail(i + 1, fmt::format("bad model '{}' (sc, tso, weak)", v));
+      r.model_line = true;
+      i++;
+    }
     const std::size_t ln = i + 1;
     if (i >= lines.size()) return fail(ln, fmt::format("missing '{}: ...' (unexpected end of file)", key));
     std::string_view l = lines[i++];

@@ -5,6 +5,7 @@
 //   build: 1a2b3c4-sim
 //   program: conformance/programs/steal.tsp
 //   procs: 4
+//   model: weak            (only when not sc; a file without it is sc, as every file before it)
 //   strategy: pct
 //   seed: 17
 //   finding: RUNQ-OWN-2
@@ -14,7 +15,7 @@
 //   --- decisions
 //   <sim::encode_log output>
 //
-// The header lines come in exactly this order, each once, "key: value" with one space after
+// The header lines come in exactly this order, each once (model: is the one optional line), "key: value" with one space after
 // the colon. The program section is canonical text (program/text.h); the decisions section is
 // the decision log's text form (platform/sim/strategy.h). parse_repro is strict: any other line,
 // a missing or repeated key, a bad number, bad program text or a bad log is an error
@@ -28,6 +29,7 @@
 
 #include "conformance/program/program.h"
 #include "platform/sim/strategy.h"
+#include "platform/sim/world.h"
 
 // Sim builds only (the decision log is the simulator's).
 namespace touchstone::cli {
@@ -38,6 +40,8 @@ struct Repro {
   std::string build;
   std::string program_path;   // the program file the run was made from
   int procs = 1;
+  sim::Model model = sim::Model::Sc;  // the run's memory model (the `model:` line; absent = sc)
+  bool model_line = false;            // parse_repro: the file had a `model:` line
   std::string strategy;       // random, pct or bytes (informational: replay uses the log)
   std::uint64_t seed = 0;
   std::string finding;        // clause id, or RUNTIME

@@ -35,7 +35,8 @@ struct AbandonableRun {
 
 }  // namespace
 
-SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& strategy, bool keep_records) {
+SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& strategy, bool keep_records,
+                        sim::Model model) {
   check::OnlineChecker online(check::Options{.order = check::Order::Exact});
   online.set_on_violation([](const check::Violation& v) {
     // During the run: end it right here (Failure::Fatal), so the log replays up to this event.
@@ -50,6 +51,7 @@ SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& str
   ro.trace = &online;
   sim::Config cfg;
   cfg.max_steps = kSimMaxSteps;
+  cfg.model = model;  // history and store_buffer stay at their defaults: a reproducer needs only the model
 
   SimRun out;
   {
@@ -78,14 +80,27 @@ SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& str
   return out;
 }
 
+sim::Model model_from_flags(const std::string& arch, const std::string& model) {
+  if (!arch.empty() && !model.empty()) throw UsageError("--arch and --model select the same thing: give one");
+  sim::Model m = sim::Model::Sc;
+  if (!arch.empty() && !sim::model_for_arch(arch, &m)) {
+    throw UsageError(fmt::format("--arch: unknown architecture '{}' (x86_64, aarch64, riscv64)", arch));
+  }
+  if (!model.empty() && !sim::parse_model(model, &m)) {
+    throw UsageError(fmt::format("--model: unknown memory model '{}' (sc, tso, weak)", model));
+  }
+  return m;
+}
+
 bool same_finding(const Finding& a, const Finding& b) {
   if (a.clause != b.clause) return false;
   return a.clause != kRuntimeClause || a.message == b.message;
 }
 
 Repro make_repro(const std::string& program_path, const program::Program& p, int procs, const std::string& strategy,
-                 std::uint64_t seed, const Finding& f, const sim::Result& r) {
+                 std::uint64_t seed, const Finding& f, const sim::Result& r, sim::Model model) {
   Repro rep;
+  rep.model = model;
   rep.build = build_id();
   rep.program_path = program_path;
   rep.procs = procs;

@@ -49,7 +49,14 @@ struct SimRun {
   std::vector<trace::TraceRecord> records;   // only when asked for (keep_records)
 };
 
-SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& strategy, bool keep_records);
+// `model`: the memory model of the run (sim::Config::model; docs/MEMORY-MODELS.md). sc, the
+// default, is the simulator as it always was: same decisions, same hash.
+SimRun simulate_program(const program::Program& p, int procs, sim::Strategy& strategy, bool keep_records,
+                        sim::Model model = sim::Model::Sc);
+
+// The model that --arch or --model names ("" = not given): --arch x86_64 -> tso, aarch64 and
+// riscv64 -> weak; neither -> sc. Throws UsageError when both are given or a name is unknown.
+sim::Model model_from_flags(const std::string& arch, const std::string& model);
 
 // The same finding: the same clause, and for RUNTIME also the same message (failure kind and
 // text).
@@ -57,6 +64,6 @@ bool same_finding(const Finding& a, const Finding& b);
 
 // A reproducer for a finding of `run` (its decision log).
 Repro make_repro(const std::string& program_path, const program::Program& p, int procs, const std::string& strategy,
-                 std::uint64_t seed, const Finding& f, const sim::Result& r);
+                 std::uint64_t seed, const Finding& f, const sim::Result& r, sim::Model model = sim::Model::Sc);
 
 }  // namespace touchstone::cli
