@@ -533,6 +533,15 @@ TEST(Barrier2, TheGTakenMeanwhileLetsTheRecheckMissIt) {
   recheck(t, 1, -1).mstop(1);
   expect_clean(t);
 }
+TEST(Barrier2, AGKickedOutOfRunnextMayBeMissed) {
+  // A later runqput(next) kicks g2 out of runnext into a full ring's overflow (runqputslow: the
+  // global queue, which the give-up re-check does not scan); no event names g2 until then.
+  Trace t = published_then_spinner_drops();
+  t.ev(EvKind::GoCreate, 0, 0, 3, 0, 0, 1).gstatus(0, 0, 3, Gidle, Gdead).gstatus(0, 0, 3, Gdead, Grunnable);
+  t.put(0, 0, 3, true);
+  recheck(t, 1, -1);
+  expect_clean(t);
+}
 TEST(Barrier2, AGPublishedAfterTheDecrementMayBeMissed) {
   // The readier's check comes after the decrement: it sees the drop and wakes someone itself.
   Trace t = Trace::boot_m1();
