@@ -43,6 +43,7 @@
 #include "platform/platform.h"
 #include "platform/sim/world.h"
 #include "runtime/proc.h"
+#include "fuzz/fuzz_model.h"
 #include "runtime/sim_harness.h"
 
 namespace {
@@ -353,6 +354,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto strategy = sim::make_bytes(std::span<const std::uint8_t>(data + used, size - used));
   sim::Config cfg;
   cfg.max_steps = 2'000'000;
+  cfg.model = touchstone::fuzz::fuzz_model();  // TOUCHSTONE_FUZZ_MODEL / _ARCH (fuzz_model.h); default sc
   const sim::Result r = touchstone::simulate(cfg, *strategy, owner_body);
   static const bool verbose = std::getenv("TOUCHSTONE_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "fuzz runq: %d owner ops, %d Gs, %llu points, %zu decisions\n", int(m.owner_ops.size()), m.ngs, (unsigned long long)r.steps, r.log.size());

@@ -49,6 +49,7 @@
 #include "conformance/program/text.h"
 #include "platform/platform.h"
 #include "platform/sim/world.h"
+#include "fuzz/fuzz_model.h"
 #include "runtime/sim_harness.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -129,6 +130,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ro.trace = &online;
   sim::Config cfg;
   cfg.max_steps = kSimMaxSteps;
+  cfg.model = touchstone::fuzz::fuzz_model();  // TOUCHSTONE_FUZZ_MODEL / _ARCH (fuzz_model.h); default sc
 
   program::RunResult run;
   sim::Result r;
