@@ -39,6 +39,7 @@
 #include "conformance/trace/trace_file.h"
 #include "tools/cli/common.h"
 #include "tools/cli/gotrace.h"
+#include "tools/cli/certify.h"
 
 #if defined(TOUCHSTONE_CLI_SIM)
 #include "runtime/sim_harness.h"
@@ -571,6 +572,10 @@ int cli_main(int argc, char** argv) {
 
   GoTraceArgs ga;
   add_go_trace(app, &ga);
+  GoMutateArgs gma;
+  add_go_mutate(ga.cmd, &gma);
+  CertifyArgs cfa;
+  add_certify(app, &cfa);
 #if defined(TOUCHSTONE_CLI_SIM)
   LitmusArgs la;
   add_litmus(app, &la);
@@ -597,6 +602,8 @@ int cli_main(int argc, char** argv) {
   if (clauses->parsed()) return cmd_clauses(clauses_json);
   if (print->parsed()) return cmd_print(print_path);
   if (decode->parsed()) return cmd_decode(da);
+  if (gma.cmd->parsed()) return cmd_go_mutate(gma);
+  if (cfa.cmd->parsed()) return cmd_certify(cfa);
   if (ga.cmd->parsed()) return cmd_go_trace(ga);
 #if defined(TOUCHSTONE_CLI_SIM)
   if (la.cmd->parsed()) return cmd_litmus(la);

@@ -1,0 +1,57 @@
+// 04-mutex.go — eight goroutines contending on one sync.Mutex.
+//
+// Writes its execution trace (runtime/trace) to the file named by $TOUCHSTONE_GO_TRACE (or the
+// -trace flag); prints "ok" and exits 0. Part of the Go corpus certified by
+// `touchstone certify --toolchain go|gccgo` (conformance/programs/go/README.md).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/trace"
+	"sync"
+)
+
+func startTrace() func() {
+	path := flag.String("trace", os.Getenv("TOUCHSTONE_GO_TRACE"), "trace output file")
+	flag.Parse()
+	if *path == "" {
+		fmt.Fprintln(os.Stderr, "no trace file: set TOUCHSTONE_GO_TRACE or -trace")
+		os.Exit(2)
+	}
+	f, err := os.Create(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := trace.Start(f); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return func() { trace.Stop(); f.Close() }
+}
+
+func main() {
+	stop := startTrace()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	n := 0
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 2000; i++ {
+				mu.Lock()
+				n++
+				for j := 0; j < 50; j++ {
+					n += j & 0
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	fmt.Println("ok", n)
+}

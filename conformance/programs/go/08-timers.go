@@ -1,0 +1,56 @@
+// 08-timers.go — time.Timer, time.Ticker and time.AfterFunc.
+//
+// Writes its execution trace (runtime/trace) to the file named by $TOUCHSTONE_GO_TRACE (or the
+// -trace flag); prints "ok" and exits 0. Part of the Go corpus certified by
+// `touchstone certify --toolchain go|gccgo` (conformance/programs/go/README.md).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/trace"
+	"sync"
+	"time"
+)
+
+func startTrace() func() {
+	path := flag.String("trace", os.Getenv("TOUCHSTONE_GO_TRACE"), "trace output file")
+	flag.Parse()
+	if *path == "" {
+		fmt.Fprintln(os.Stderr, "no trace file: set TOUCHSTONE_GO_TRACE or -trace")
+		os.Exit(2)
+	}
+	f, err := os.Create(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := trace.Start(f); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return func() { trace.Stop(); f.Close() }
+}
+
+func main() {
+	stop := startTrace()
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		wg.Add(1)
+		time.AfterFunc(time.Duration(i*30)*time.Microsecond, wg.Done)
+	}
+	t := time.NewTicker(200 * time.Microsecond)
+	for i := 0; i < 10; i++ {
+		<-t.C
+	}
+	t.Stop()
+	tm := time.NewTimer(time.Hour)
+	if !tm.Stop() {
+		<-tm.C
+	}
+	<-time.NewTimer(300 * time.Microsecond).C
+	wg.Wait()
+	stop()
+	fmt.Println("ok")
+}

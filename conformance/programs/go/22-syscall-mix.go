@@ -1,0 +1,54 @@
+// 22-syscall-mix.go — getpid/nanosleep syscalls and short blocking reads mixed with channel work.
+//
+// Writes its execution trace (runtime/trace) to the file named by $TOUCHSTONE_GO_TRACE (or the
+// -trace flag); prints "ok" and exits 0. Part of the Go corpus certified by
+// `touchstone certify --toolchain go|gccgo` (conformance/programs/go/README.md).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"runtime/trace"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func startTrace() func() {
+	path := flag.String("trace", os.Getenv("TOUCHSTONE_GO_TRACE"), "trace output file")
+	flag.Parse()
+	if *path == "" {
+		fmt.Fprintln(os.Stderr, "no trace file: set TOUCHSTONE_GO_TRACE or -trace")
+		os.Exit(2)
+	}
+	f, err := os.Create(*path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	if err := trace.Start(f); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	return func() { trace.Stop(); f.Close() }
+}
+
+func main() {
+	stop := startTrace()
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				syscall.Getpid()
+				ts := syscall.NsecToTimespec(int64(50 * time.Microsecond))
+				syscall.Nanosleep(&ts, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	stop()
+	fmt.Println("ok")
+}
