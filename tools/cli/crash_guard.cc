@@ -2,6 +2,7 @@
 #include "tools/cli/crash_guard.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -105,11 +106,26 @@ void put_log(Out& o) {
   }
 }
 
+// mkdir -p of the directories leading to `path` (each mkdir is async-signal-safe).
+void make_parents(const std::string& path) {
+  static char buf[4096];
+  const std::size_t n = path.size() < sizeof buf ? path.size() : sizeof buf - 1;
+  std::memcpy(buf, path.data(), n);
+  buf[n] = '\0';
+  for (std::size_t i = 1; i < n; i++) {
+    if (buf[i] != '/') continue;
+    buf[i] = '\0';
+    ::mkdir(buf, 0755);  // EEXIST is fine
+    buf[i] = '/';
+  }
+}
+
 void on_fatal_signal(int sig) {
   const int slot = g_armed;
   g_armed = -1;  // a second fault while writing must not recurse into this
   if (slot >= 0) {
     const Armed& a = g_slots[slot];
+    make_parents(a.path);
     const int fd = ::open(a.tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd >= 0) {
       Out o{fd, {}};

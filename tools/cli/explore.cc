@@ -8,9 +8,29 @@
 
 #include "runtime/sim_harness.h"
 #include "tools/cli/common.h"
+#include "tools/cli/crash_guard.h"
 #include "tools/cli/repro.h"
 
 namespace touchstone::cli {
+
+namespace {
+
+// Arms the crash guard with the reproducer of the run about to start, less what only the run
+// itself knows (the signal, the decisions): the same file write_repro would write for a RUNTIME
+// finding, split around the message.
+void arm_crash_guard(const ExploreOptions& opt, std::size_t pi, int procs, std::uint64_t seed) {
+  Finding crash;
+  crash.clause = std::string(kRuntimeClause);
+  crash.message = "\x01";
+  Repro r = make_repro(opt.paths[pi], opt.programs[pi], procs, opt.strategy, seed, crash, sim::Result{}, opt.model);
+  r.decisions.clear();
+  const std::string text = format_repro(r);
+  const std::size_t mark = text.find('\x01');
+  const std::string path = repro_path(opt.repro_dir, r);
+  crash_guard_arm(path, text.substr(0, mark), text.substr(mark + 2));  // skip the mark and its '\n'
+}
+
+}  // namespace
 
 ExploreResult explore(const ExploreOptions& opt) {
   using Clock = std::chrono::steady_clock;
@@ -19,6 +39,7 @@ ExploreResult explore(const ExploreOptions& opt) {
   double next_progress = 1.0;
 
   ExploreResult res;
+  crash_guard_install();
   for (std::uint64_t i = 0;; i++) {
     if (opt.runs != 0 && i >= opt.runs) break;
     if (opt.budget_s > 0 && elapsed() >= opt.budget_s) break;
@@ -27,7 +48,9 @@ ExploreResult explore(const ExploreOptions& opt) {
     const std::uint64_t seed = opt.base_seed + i;
 
     auto strategy = touchstone::strategy_from_name(opt.strategy, seed);
+    if (!opt.repro_dir.empty()) arm_crash_guard(opt, pi, procs, seed);
     SimRun run = simulate_program(opt.programs[pi], procs, *strategy, /*keep_records=*/false, opt.model);
+    crash_guard_disarm();
     res.runs++;
     res.coverage.merge(run.coverage);
     for (const auto& [id, n] : run.coverage.clauses) {

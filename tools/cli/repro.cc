@@ -167,12 +167,15 @@ bool parse_repro(std::string_view text, const std::string& file, Repro* out, std
   return true;
 }
 
+std::string repro_path(const std::string& dir, const Repro& r) {
+  return (std::filesystem::path(dir) / fmt::format("{}-{}-{}.repro", file_stem(r.program_path), r.finding, r.seed)).string();
+}
+
 std::string write_repro(const std::string& dir, const Repro& r) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) throw UsageError(fmt::format("{}: cannot create directory: {}", dir, ec.message()));
-  const std::string path =
-      (std::filesystem::path(dir) / fmt::format("{}-{}-{}.repro", file_stem(r.program_path), r.finding, r.seed)).string();
+  const std::string path = repro_path(dir, r);
   write_file_atomic(path, format_repro(r));
   return path;
 }

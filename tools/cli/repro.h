@@ -62,5 +62,7 @@ bool parse_repro(std::string_view text, const std::string& file, Repro* out, std
 // "<dir>/<program-stem>-<finding>-<seed>.repro", the directory created if needed; written via
 // a .tmp file and a rename. Returns the path. Throws UsageError when it cannot be written.
 std::string write_repro(const std::string& dir, const Repro& r);
+// The path write_repro writes (for the crash guard, which writes it from a signal handler).
+std::string repro_path(const std::string& dir, const Repro& r);
 
 }  // namespace touchstone::cli
