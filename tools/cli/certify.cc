@@ -445,14 +445,14 @@ int finish_cert(const Cert& c, const CertifyArgs& a, const std::string& out, con
   const json j = cert_json(c, expected, exp_path);
   write_json(out + "/certificate.json", j);
   write_file_atomic(out + "/certificate.md", cert_markdown(j));
-  if (!a.quiet) {
+  {
     std::string sum;
     for (const auto& [k, v] : j["summary"].items()) sum += fmt::format("{}{} {}", sum.empty() ? "" : ", ", v.get<int>(), k);
     std::printf("certificate: %s (%s): %zu traces, %llu events; clauses: %s; %s\n", c.impl.c_str(), c.version.c_str(),
                 c.traces.size(), (unsigned long long)j["events"].get<std::uint64_t>(), sum.c_str(),
                 j["clean"].get<bool>() ? "CLEAN" : "NOT CLEAN");
     for (const json& r : j["clauses"]) {
-      if (r.contains("first_violation"))
+      if (r.contains("first_violation") && !a.quiet)
         std::printf("  %s %s: %s (%s)\n", r["id"].get<std::string>().c_str(), r["status"].get<std::string>().c_str(),
                     r["first_violation"].value("explanation", "").c_str(), r["first_violation"].value("trace", "").c_str());
     }
