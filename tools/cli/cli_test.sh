@@ -352,6 +352,20 @@ go_trace_checks() {
   t "$ts" go-trace print cut.trace
   expect_rc 2 "go-trace print of a truncated trace"
   expect_err '^touchstone: cut\.trace: offset [0-9]+: expected ' "go-trace truncated: one line with the offset"
+  # certify --go-trace / --verify (tools/cli/certify.h; docs/CERTIFICATION.md)
+  t "$ts" certify --go-trace "$gt/chan.go.trace" "$gt/procs.gccgo.trace" --out cert --quiet
+  expect_rc 0 "certify --go-trace of real traces: clean"
+  expect_out '^certificate: go-trace .*: 2 traces, .*9 passed.*CLEAN$' "certify summary line"
+  t "$ts" certify --verify cert
+  expect_rc 0 "certify --verify of a fresh certificate"
+  printf 'x' >>cert/evidence/chan.go.trace
+  t "$ts" certify --verify cert
+  expect_rc 1 "certify --verify notices a changed evidence file"
+  t "$ts" certify --go-trace cut.trace --out cert2
+  expect_rc 2 "certify --go-trace of a truncated trace"
+  expect_err '^touchstone: cut\.trace: offset [0-9]+: expected ' "certify truncated: one line with the offset"
+  t "$ts" go-trace mutate "$gt/chan.go.trace" --sites 3
+  expect_rc 0 "go-trace mutate: every mutation flagged by its clause"
 }
 
 native_checks
