@@ -21,13 +21,16 @@ namespace {
 void arm_crash_guard(const ExploreOptions& opt, std::size_t pi, int procs, std::uint64_t seed) {
   Finding crash;
   crash.clause = std::string(kRuntimeClause);
-  crash.message = "\x01";
+  constexpr std::string_view kMark = "@CRASH-MESSAGE@";  // printable: format_repro keeps it as is
+  crash.message = std::string(kMark);
   Repro r = make_repro(opt.paths[pi], opt.programs[pi], procs, opt.strategy, seed, crash, sim::Result{}, opt.model);
   r.decisions.clear();
   const std::string text = format_repro(r);
-  const std::size_t mark = text.find('\x01');
+  const std::size_t mark = text.find(kMark);
+  if (mark == std::string::npos) return;  // cannot happen: message is written verbatim
   const std::string path = repro_path(opt.repro_dir, r);
-  crash_guard_arm(path, text.substr(0, mark), text.substr(mark + 2));  // skip the mark and its '\n'
+  // The handler writes the message (ending in '\n') between the two halves.
+  crash_guard_arm(path, text.substr(0, mark), text.substr(mark + kMark.size() + 1));
 }
 
 }  // namespace
