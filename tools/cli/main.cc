@@ -9,6 +9,7 @@
 //   decode   fuzzer bytes to a program
 //   stress   a mixed workload on the native runtime, checked online
 //   litmus   the memory-model litmus catalog, exhaustively on the simulator (litmus.h)
+//   emit-go  a program as Go source with the same outcome (emitgo.h)
 //
 // Exit codes: 0 clean, 1 a violation or other finding, 2 bad usage or input (one line on
 // stderr: "touchstone: <what>").
@@ -39,6 +40,7 @@
 #include "conformance/trace/trace_file.h"
 #include "tools/cli/common.h"
 #include "tools/cli/gotrace.h"
+#include "tools/cli/emitgo.h"
 #include "tools/cli/certify.h"
 
 #if defined(TOUCHSTONE_CLI_SIM)
@@ -572,6 +574,8 @@ int cli_main(int argc, char** argv) {
 
   GoTraceArgs ga;
   add_go_trace(app, &ga);
+  EmitGoArgs ega;
+  add_emit_go(app, &ega);
   GoMutateArgs gma;
   add_go_mutate(ga.cmd, &gma);
   CertifyArgs cfa;
@@ -605,6 +609,7 @@ int cli_main(int argc, char** argv) {
   if (gma.cmd->parsed()) return cmd_go_mutate(gma);
   if (cfa.cmd->parsed()) return cmd_certify(cfa);
   if (ga.cmd->parsed()) return cmd_go_trace(ga);
+  if (ega.cmd->parsed()) return cmd_emit_go(ega);
 #if defined(TOUCHSTONE_CLI_SIM)
   if (la.cmd->parsed()) return cmd_litmus(la);
 #endif
