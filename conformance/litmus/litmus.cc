@@ -10,6 +10,7 @@
 
 #include "platform/sim/atomic.h"
 #include "platform/sim/os.h"
+#include "platform/sim/strategy.h"
 
 #ifndef TOUCHSTONE_LITMUS_DIR
 #define TOUCHSTONE_LITMUS_DIR "conformance/litmus"
@@ -20,19 +21,6 @@ namespace touchstone::litmus {
 // ---- parsing ---------------------------------------------------------------------------------
 
 namespace {
-
-std::vector<std::string_view> words(std::string_view s) {
-  std::vector<std::string_view> out;
-  std::size_t i = 0;
-  while (i < s.size()) {
-    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) i++;
-    std::size_t j = i;
-    while (j < s.size() && s[j] != ' ' && s[j] != '\t') j++;
-    if (j > i) out.push_back(s.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
@@ -81,7 +69,7 @@ struct Parser {
   // "st x 1 rel", "ld r0 x acq", "xchg r0 x 1 sc", "faa r0 x 1 rlx", "cas r0 x 0 1 acqrel",
   // "fence sc".
   bool instr(Test& t, Thread& th, std::string_view text) {
-    const auto w = words(text);
+    const auto w = sim::split_fields(text);
     if (w.empty()) return fail("empty instruction (a stray ';'?)");
     Instr in;
     in.line = lineno;
@@ -147,7 +135,7 @@ struct Parser {
 
   // "0:r0=1 1:r1=0 x=2"
   bool outcome(Test& t, std::string_view text, std::vector<Cond>* conds) {
-    const auto w = words(text);
+    const auto w = sim::split_fields(text);
     if (w.empty()) return fail("an expectation needs at least one condition");
     for (auto c : w) {
       const std::size_t eq = c.find('=');
@@ -194,7 +182,7 @@ struct Parser {
       const std::string_view rest = sp == std::string_view::npos ? std::string_view() : trim(line.substr(sp));
       if (key == "test") {
         if (cur != nullptr) return fail("'test' inside test '" + cur->name + "' (missing 'end')");
-        if (words(rest).size() != 1) return fail("expected 'test NAME'");
+        if (sim::split_fields(rest).size() != 1) return fail("expected 'test NAME'");
         for (const Test& t : *out) {
           if (t.name == rest) return fail("duplicate test name '" + std::string(rest) + "'");
         }
@@ -214,7 +202,7 @@ struct Parser {
         if (have_init) return fail("a second 'init'");
         if (!cur->threads.empty()) return fail("'init' must come before the threads");
         have_init = true;
-        for (auto w : words(rest)) {
+        for (auto w : sim::split_fields(rest)) {
           const std::size_t eq = w.find('=');
           std::uint64_t v = 0;
           if (eq == std::string_view::npos || !ident(w.substr(0, eq)) || !parse_u64(w.substr(eq + 1), &v)) {
@@ -246,7 +234,7 @@ struct Parser {
       } else if (key == "final") {
         if (cur->threads.empty()) return fail("'final' after the threads");
         if (!cur->finals.empty()) return fail("a second 'final'");
-        for (auto w : words(rest)) {
+        for (auto w : sim::split_fields(rest)) {
           const int i = loc_index(*cur, w);
           if (i < 0) return fail("unknown location '" + std::string(w) + "'");
           cur->finals.push_back(i);
@@ -264,7 +252,7 @@ struct Parser {
         e.text = std::string(trim(rest.substr(0, colon)));
         if (!outcome(*cur, rest.substr(0, colon), &e.conds)) return false;
         bool seen[kModels] = {false, false, false};
-        for (auto w : words(rest.substr(colon + 1))) {
+        for (auto w : sim::split_fields(rest.substr(colon + 1))) {
           const std::size_t eq = w.find('=');
           sim::Model m;
           if (eq == std::string_view::npos || !sim::parse_model(w.substr(0, eq), &m)) {

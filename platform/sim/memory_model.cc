@@ -258,13 +258,35 @@ std::uint64_t MemoryModel::load(int tid, Loc& loc, void* addr, unsigned size, st
   if (n > 1) pick = decider_->decide(Choice::ReadFrom, n, {});
   Store& w = l.ring[(l.newest + cap - pick) % cap];
   mark_seen(w, tid, now);
-  if (is_acquire(mo)) {
-    join(t.vc, w.view);
-    join(t.cv, w.view);
-  } else {
-    join(t.acq, w.view);
-  }
+  acquire_view(t, w.view, mo);
   return w.bits;
+}
+
+// A load or RMW that read a store with release view `view`: acquire synchronizes with it now;
+// a relaxed read keeps it for a later acquire fence.
+void MemoryModel::acquire_view(Thread& t, const Clock& view, std::memory_order mo) {
+  if (is_acquire(mo)) {
+    join(t.vc, view);
+    join(t.cv, view);
+  } else {
+    join(t.acq, view);
+  }
+}
+
+// The new newest store of `l` by thread tid at clock `now`: its position in S if seq_cst, and
+// its release view (the thread's clock if release, else the view of its last release fence).
+MemoryModel::Store& MemoryModel::append_store(Location& l, Thread& t, int tid, std::uint32_t now, std::uint64_t bits,
+                                              std::memory_order mo) {
+  Store& w = push_store(l);
+  w.bits = bits;
+  if (mo == std::memory_order_seq_cst) w.sc_seq = ++sc_seq_;
+  mark_seen(w, tid, now);
+  if (is_release(mo)) {
+    w.view = t.vc;
+  } else if (t.has_rel) {
+    w.view = t.rel;
+  }
+  return w;
 }
 
 void MemoryModel::store(int tid, Loc& loc, void* addr, unsigned size, std::uint64_t bits, std::memory_order mo) {
@@ -276,16 +298,7 @@ void MemoryModel::store(int tid, Loc& loc, void* addr, unsigned size, std::uint6
     return;
   }
   Thread& t = thread(tid);
-  const std::uint32_t now = tick(t, tid);
-  Store& w = push_store(l);
-  w.bits = bits;
-  if (mo == std::memory_order_seq_cst) w.sc_seq = ++sc_seq_;
-  mark_seen(w, tid, now);
-  if (is_release(mo)) {
-    w.view = t.vc;
-  } else if (t.has_rel) {
-    w.view = t.rel;
-  }
+  append_store(l, t, tid, tick(t, tid), bits, mo);
   write(l, bits);
 }
 
@@ -310,21 +323,8 @@ void MemoryModel::rmw_commit(int tid, Loc& loc, void* addr, unsigned size, std::
   Store& r = l.ring[l.newest];
   mark_seen(r, tid, now);
   scratch_ = r.view;  // the slot may be reused by push_store below (history 1)
-  if (is_acquire(mo)) {
-    join(t.vc, scratch_);
-    join(t.cv, scratch_);
-  } else {
-    join(t.acq, scratch_);
-  }
-  Store& w = push_store(l);
-  w.bits = bits;
-  if (mo == std::memory_order_seq_cst) w.sc_seq = ++sc_seq_;
-  mark_seen(w, tid, now);
-  if (is_release(mo)) {
-    w.view = t.vc;
-  } else if (t.has_rel) {
-    w.view = t.rel;
-  }
+  acquire_view(t, scratch_, mo);
+  Store& w = append_store(l, t, tid, now, bits, mo);
   join(w.view, scratch_);  // release sequence
   write(l, bits);
 }
@@ -336,12 +336,7 @@ void MemoryModel::rmw_fail(int tid, Loc& loc, void* addr, unsigned size, std::me
   const std::uint32_t now = tick(t, tid);
   Store& r = l.ring[l.newest];
   mark_seen(r, tid, now);
-  if (is_acquire(mo)) {
-    join(t.vc, r.view);
-    join(t.cv, r.view);
-  } else {
-    join(t.acq, r.view);
-  }
+  acquire_view(t, r.view, mo);
 }
 
 void MemoryModel::weak_fence(Thread& t, std::memory_order mo) {

@@ -204,6 +204,8 @@ class MemoryModel {
   static bool known(const Store& w, const Clock& c);
   Store& push_store(Location& l);  // the new newest slot (the oldest drops out when full)
   void mark_seen(Store& w, int tid, std::uint32_t now);
+  void acquire_view(Thread& t, const Clock& view, std::memory_order mo);
+  Store& append_store(Location& l, Thread& t, int tid, std::uint32_t now, std::uint64_t bits, std::memory_order mo);
   void write(Location& l, std::uint64_t bits);
   void tso_append(int tid, std::uint32_t loc, std::uint64_t bits);
   void weak_fence(Thread& t, std::memory_order mo);

@@ -217,7 +217,9 @@ bool parse_u64(std::string_view s, std::uint64_t* v) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
   return ec == std::errc() && p == s.data() + s.size();
 }
-std::vector<std::string_view> fields(std::string_view line) {
+}  // namespace
+
+std::vector<std::string_view> split_fields(std::string_view line) {
   std::vector<std::string_view> out;
   std::size_t i = 0;
   while (i < line.size()) {
@@ -229,7 +231,6 @@ std::vector<std::string_view> fields(std::string_view line) {
   }
   return out;
 }
-}  // namespace
 
 bool parse_log(std::string_view text, std::vector<Decision>* log, std::string* error) {
   log->clear();
@@ -241,7 +242,7 @@ bool parse_log(std::string_view text, std::vector<Decision>* log, std::string* e
     text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
     lineno++;
     if (const std::size_t hash = line.find('#'); hash != std::string_view::npos) line = line.substr(0, hash);
-    const auto f = fields(line);
+    const auto f = split_fields(line);
     if (f.empty()) continue;
     auto fail = [&](const std::string& what) {
       *error = "line " + std::to_string(lineno) + ": " + what;

@@ -71,6 +71,10 @@ std::unique_ptr<Strategy> make_replay(std::vector<Decision> log);
 // "f <n> <option>" (Flush). Comments (#) and blank lines are ignored. The r and f lines were
 // added with the memory models; logs written before parse as they always did.
 std::string encode_log(const std::vector<Decision>& log);
+// The whitespace-separated fields of one line of a text format (spaces and tabs), shared by
+// the decision log and the litmus format (conformance/litmus).
+std::vector<std::string_view> split_fields(std::string_view line);
+
 // Returns false and sets *error to "line N: ..." on bad input.
 bool parse_log(std::string_view text, std::vector<Decision>* log, std::string* error);
 
